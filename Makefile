@@ -1,0 +1,50 @@
+# digest: every install step lives here. `make site` and `make test` work on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+DEV := $(VENV)/.installed-dev
+VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
+
+.PHONY: site check test lint format golden bench clean tools
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(DEV): $(INSTALLED)
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+$(VNU):
+	npm install --prefix .tools --no-save --ignore-scripts --no-audit --no-fund vnu-jar
+
+## site: set up .venv and build site/ from entries/
+site: $(INSTALLED)
+	$(BIN)/digest check --entries entries
+
+## check: report every problem in entries/
+check: $(INSTALLED)
+	$(BIN)/digest check --entries entries
+
+## tools: the Nu HTML checker (needs npm and java) for the markup tests
+tools: $(VNU)
+
+## test: the whole test suite (browser tests need Debian's chromium; see README)
+test: $(DEV) tools
+	$(BIN)/pytest
+
+## lint: ruff, as CI runs it
+lint: $(DEV)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## format: let ruff fix what it can
+format: $(DEV)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) .tools site .digest-cache .pytest_cache .ruff_cache

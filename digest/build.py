@@ -1,0 +1,58 @@
+"""The pipeline, visible in one place: load -> validate -> model (-> render -> write).
+
+`check` is the pipeline without render and write; `digest build` adds those two."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .config import read_config
+from .load import load
+from .model import Site, build_site
+from .problems import Problem
+from .registry import read_registry
+from .validate import validate_edition, validate_entry
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    """What a build is asked for, beyond the entries."""
+
+    drafts: bool = False
+    base_url: str | None = None
+
+
+def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None, list[Problem]]:
+    """Load, validate and model the entries: the Site, or None and every problem."""
+    loaded, problems = load(entries_dir)
+
+    config, found = read_config(loaded.site)
+    problems += found
+    if config is not None and options.base_url:
+        config = config.with_base_url(options.base_url)
+    agencies, found = read_registry(loaded.agencies)
+    problems += found
+
+    entries = []
+    # Agency keys are only checked against a registry that could be read at all.
+    registry = (
+        agencies if loaded.agencies is not None and loaded.agencies.root is not None else None
+    )
+    for raw in loaded.entries:
+        entry, found = validate_entry(raw, registry)
+        problems += found
+        if entry is not None:
+            entries.append(entry)
+    settings = []
+    for doc in loaded.editions:
+        edition, found = validate_edition(doc)
+        problems += found
+        if edition is not None:
+            settings.append(edition)
+
+    if config is None:
+        return None, problems
+    site, found = build_site(config, agencies, entries, settings, drafts=options.drafts)
+    problems += found
+    return (None if problems else site), problems

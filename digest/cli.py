@@ -1,0 +1,94 @@
+"""The `digest` command: subcommands and exit codes.
+
+Exit codes: 0 done, 1 content problems (all printed), 2 usage error (bad arguments, a
+folder that does not exist)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from . import __version__
+from .build import Options, check
+from .problems import FORMATS, format_problems
+
+EXIT_OK = 0
+EXIT_PROBLEMS = 1
+EXIT_USAGE = 2
+
+
+class UsageError(Exception):
+    """Bad arguments that argparse could not see (a missing folder, ...)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="Build a regulatory news digest from Markdown entries.",
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = commands.add_parser("check", help="check every entry and report every problem")
+    _entries_argument(p)
+    p.add_argument("--format", choices=FORMATS, default="text", help="how to print problems")
+    p.add_argument("--drafts", action="store_true", help="check drafts as published items")
+    p.set_defaults(run=_check)
+    return parser
+
+
+def _entries_argument(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--entries",
+        type=Path,
+        default=Path("entries"),
+        metavar="DIR",
+        help="the entries folder (default: entries)",
+    )
+
+
+def _entries_dir(args: argparse.Namespace) -> Path:
+    path: Path = args.entries
+    if not path.is_dir():
+        raise UsageError(f"entries folder {str(path)!r} does not exist (use --entries DIR)")
+    return path
+
+
+def _prefix(path: Path) -> str:
+    """How problem paths are printed: joined to the entries folder as the user named it."""
+    text = path.as_posix()
+    return "" if text in (".", "") else text.rstrip("/") + "/"
+
+
+def _check(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    site, problems = check(entries, Options(drafts=args.drafts))
+    if problems:
+        sys.stdout.write(format_problems(problems, args.format, prefix=_prefix(entries)))
+        return EXIT_PROBLEMS
+    if args.format == "json":
+        sys.stdout.write(format_problems([], "json"))
+    elif args.format == "github":
+        sys.stdout.write("no problems\n")
+    else:
+        print(
+            f"{_count(len(site.entries), 'item')} in {_count(len(site.editions), 'edition')}: no problems"
+        )
+    return EXIT_OK
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except UsageError as err:
+        parser.exit(EXIT_USAGE, f"digest {args.command}: error: {err}\n")
+    except KeyboardInterrupt:
+        return 130

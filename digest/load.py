@@ -1,0 +1,252 @@
+"""The first stage: walk the entries folder and split each item file into front matter
+(parsed YAML with file line numbers) and Markdown body. No meaning is checked here; that
+is validate.py's job. Bad files become problems, never exceptions."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import Problem
+from .yamlfile import Node, parse
+
+MAX_FILE_BYTES = 1024 * 1024
+EDITION_DIR = re.compile(r"^\d{4}-\d{2}$")
+SITE_FILE = "site.yaml"
+AGENCIES_FILE = "agencies.yaml"
+EDITION_FILE = "edition.yaml"
+
+
+@dataclass(frozen=True, slots=True)
+class RawEntry:
+    """An item file split but not yet understood.
+
+    `fields` is the front matter mapping (None when it could not be read), `body` the
+    Markdown after it, and `body_line` the file line on which the body starts.
+    """
+
+    path: str
+    edition: str
+    fields: Node | None
+    body: str
+    body_line: int
+    digest: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """A settings file (site.yaml, agencies.yaml, edition.yaml) parsed but not understood."""
+
+    path: str
+    root: Node | None
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """Everything read from an entries folder."""
+
+    site: RawDocument | None
+    agencies: RawDocument | None
+    editions: tuple[RawDocument, ...]
+    entries: tuple[RawEntry, ...]
+    edition_dirs: tuple[str, ...]
+
+
+def read_text(root: Path, rel: str) -> tuple[str | None, list[Problem]]:
+    """A file's text: UTF-8 (a BOM is dropped), LF line endings, within the size limit,
+    and not a symbolic link that leads outside `root`."""
+    path = root / rel
+    try:
+        real = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        return None, [Problem(rel, 0, "file", "cannot be read (a broken symbolic link?)")]
+    if path.is_symlink() and not real.is_relative_to(root.resolve()):
+        return None, [
+            Problem(rel, 0, "file", "is a symbolic link that leads outside the entries folder")
+        ]
+    try:
+        size = real.stat().st_size
+        if size > MAX_FILE_BYTES:
+            return None, [
+                Problem(rel, 0, "file", f"is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes")
+            ]
+        data = real.read_bytes()
+    except OSError as err:
+        return None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
+    return decode(rel, data)
+
+
+def decode(rel: str, data: bytes) -> tuple[str | None, list[Problem]]:
+    """Bytes to text with LF line endings, or a problem naming the line of the bad byte."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        return None, [
+            Problem(
+                rel,
+                line,
+                "file",
+                f"is not UTF-8 text (byte 0x{data[err.start]:02x} cannot be decoded)",
+            )
+        ]
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\x00" in text:
+        line = text.count("\n", 0, text.index("\x00")) + 1
+        return None, [Problem(rel, line, "file", "contains a NUL character (a binary file?)")]
+    return text, []
+
+
+def split_front_matter(rel: str, text: str) -> tuple[str | None, str, int, list[Problem]]:
+    """Split `---` front matter from the body: (yaml text, body, body's first line, problems)."""
+    lines = text.split("\n")
+    if not lines or lines[0].rstrip() != "---":
+        return (
+            None,
+            text,
+            1,
+            [Problem(rel, 1, "front matter", "the file must start with a '---' line")],
+        )
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            yaml_text = "\n".join(lines[1:i]) + "\n"
+            body = "\n".join(lines[i + 1 :])
+            return yaml_text, body, i + 2, []
+    return (
+        None,
+        "",
+        len(lines),
+        [Problem(rel, 1, "front matter", "no closing '---' line after the front matter")],
+    )
+
+
+def parse_yaml(
+    rel: str, text: str, first_line: int, field: str
+) -> tuple[Node | None, list[Problem]]:
+    """YAML text -> Node, with problems at file lines under the name `field`."""
+    node, errors = parse(text, first_line)
+    return node, [Problem(rel, e.line, field, e.message) for e in errors]
+
+
+def load_entry(root: Path, rel: str, edition: str) -> tuple[RawEntry | None, list[Problem]]:
+    """Read and split one item file."""
+    text, problems = read_text(root, rel)
+    if text is None:
+        return None, problems
+    yaml_text, body, body_line, problems = split_front_matter(rel, text)
+    if yaml_text is None:
+        return None, problems
+    node, problems = parse_yaml(rel, yaml_text, 2, "front matter")
+    if node is None and not problems:
+        problems = [Problem(rel, 1, "front matter", "is empty")]
+    elif node is not None and node.kind != "mapping":
+        problems.append(
+            Problem(rel, node.line, "front matter", "must be a mapping of field: value")
+        )
+        node = None
+    entry = RawEntry(rel, edition, node, body, body_line, hashlib.blake2b(text.encode()).digest())
+    return entry, problems
+
+
+def load_document(root: Path, rel: str) -> tuple[RawDocument | None, list[Problem]]:
+    """Read one YAML settings file; a missing file gives None and no problem."""
+    if not (root / rel).exists() and not (root / rel).is_symlink():
+        return None, []
+    text, problems = read_text(root, rel)
+    if text is None:
+        return RawDocument(rel, None), problems
+    node, problems = parse_yaml(rel, text, 1, "yaml")
+    if node is not None and node.kind != "mapping":
+        problems.append(Problem(rel, node.line, "yaml", "must be a mapping of key: value"))
+        node = None
+    return RawDocument(rel, node), problems
+
+
+def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
+    """Walk `entries_dir` in sorted order and read everything in it.
+
+    Layout: site.yaml and agencies.yaml at the top; one folder per edition named
+    YYYY-MM holding item files (*.md) and an optional edition.yaml. Hidden files
+    (starting with '.') are ignored; anything else is a problem.
+    """
+    root = Path(entries_dir)
+    problems: list[Problem] = []
+    site, found = load_document(root, SITE_FILE)
+    problems += found
+    if site is None:
+        problems.append(
+            Problem(SITE_FILE, 0, "file", "is missing; it needs at least title and base_url")
+        )
+    agencies, found = load_document(root, AGENCIES_FILE)
+    problems += found
+    if agencies is None:
+        problems.append(
+            Problem(AGENCIES_FILE, 0, "file", "is missing; it lists the agencies items name")
+        )
+    entries: list[RawEntry] = []
+    editions: list[RawDocument] = []
+    edition_dirs: list[str] = []
+    for name in sorted(os.listdir(root)):
+        if name.startswith(".") or name in (SITE_FILE, AGENCIES_FILE):
+            continue
+        path = root / name
+        if path.is_symlink() and path.is_dir():
+            problems.append(
+                Problem(name, 0, "file", "edition folders must be real folders, not symbolic links")
+            )
+            continue
+        if not path.is_dir():
+            hint = (
+                " (item files belong in an edition folder such as 2023-04/)"
+                if name.endswith(".md")
+                else ""
+            )
+            problems.append(
+                Problem(name, 0, "file", f"unexpected file in the entries folder{hint}")
+            )
+            continue
+        if not _is_edition(name):
+            problems.append(
+                Problem(name, 0, "edition", f"folder name {name!r} is not an edition month YYYY-MM")
+            )
+            continue
+        edition_dirs.append(name)
+        for child in sorted(os.listdir(path)):
+            rel = f"{name}/{child}"
+            if child.startswith("."):
+                continue
+            if (path / child).is_dir():
+                problems.append(
+                    Problem(rel, 0, "file", "unexpected folder inside an edition folder")
+                )
+            elif child == EDITION_FILE:
+                doc, found = load_document(root, rel)
+                problems += found
+                if doc is not None:
+                    editions.append(doc)
+            elif child.endswith(".md"):
+                entry, found = load_entry(root, rel, name)
+                problems += found
+                if entry is not None:
+                    entries.append(entry)
+            else:
+                problems.append(
+                    Problem(
+                        rel,
+                        0,
+                        "file",
+                        "unexpected file (items are .md files; edition settings go in edition.yaml)",
+                    )
+                )
+    loaded = Loaded(site, agencies, tuple(editions), tuple(entries), tuple(edition_dirs))
+    return loaded, problems
+
+
+def _is_edition(name: str) -> bool:
+    return bool(EDITION_DIR.match(name)) and 1 <= int(name[5:]) <= 12

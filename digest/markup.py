@@ -1,0 +1,122 @@
+"""The one configured Markdown parser, and the safety rules for item bodies.
+
+CommonMark with tables and strikethrough; raw HTML off (it shows as text); links and
+images only to http, https, mailto or relative URLs; external links get
+rel="noopener". A body is parsed once: the same tokens give the HTML and the problems
+(with lines, from the tokens' source maps)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+ALLOWED_SCHEMES = ("http", "https", "mailto")
+# Browsers drop ASCII whitespace and control characters inside a scheme ("java\tscript:"),
+# so they are dropped here before the scheme is read.
+_IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+@dataclass(frozen=True, slots=True)
+class BodyIssue:
+    """A problem in a body: `line` counts from the body's first line (0-based)."""
+
+    line: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A body as HTML, with what was wrong in it."""
+
+    html: str
+    issues: tuple[BodyIssue, ...]
+
+
+def _make_parser() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    # Links are judged after parsing (so that a bad one can be reported with its line);
+    # the parser keeps them all as links for now.
+    md.validateLink = lambda url: True
+    return md
+
+
+_MD = _make_parser()
+
+
+def url_scheme(url: str) -> str | None:
+    """The scheme a browser would read from `url` (lowercase), or None for a relative URL."""
+    m = _SCHEME.match(_IGNORED_IN_SCHEME.sub("", url).lower())
+    return m[1] if m else None
+
+
+def is_safe_url(url: str) -> bool:
+    """Whether a link target may appear in a page: http(s), mailto or relative."""
+    scheme = url_scheme(url)
+    return scheme is None or scheme in ALLOWED_SCHEMES
+
+
+def is_external(url: str) -> bool:
+    """Whether a link leaves the site."""
+    return url_scheme(url) in ("http", "https") or url.startswith("//")
+
+
+def render(text: str) -> Rendered:
+    """Markdown -> safe HTML plus the issues found (unsafe links are reported and
+    rendered as plain text)."""
+    tokens = _MD.parse(text)
+    issues: list[BodyIssue] = []
+    for token in tokens:
+        if token.type == "inline" and token.children:
+            token.children = _clean_inline(token, issues)
+    html = _MD.renderer.render(tokens, _MD.options, {})
+    return Rendered(html, tuple(issues))
+
+
+def render_inline(text: str) -> str:
+    """One line of Markdown (an intro sentence, a disclaimer) as inline HTML."""
+    return render(text).html.strip().removeprefix("<p>").removesuffix("</p>")
+
+
+def _clean_inline(parent: Token, issues: list[BodyIssue]) -> list[Token]:
+    first_line = parent.map[0] if parent.map else 0
+    line = first_line
+    out: list[Token] = []
+    dropping: list[bool] = []  # one flag per open link: was it dropped?
+    for child in parent.children or []:
+        if child.type in ("softbreak", "hardbreak"):
+            line += 1
+        if child.type == "link_open":
+            href = str(child.attrGet("href") or "")
+            if is_safe_url(href):
+                if is_external(href):
+                    child.attrSet("rel", "noopener")
+                dropping.append(False)
+                out.append(child)
+            else:
+                issues.append(BodyIssue(line, _unsafe("link", href)))
+                dropping.append(True)
+            continue
+        if child.type == "link_close":
+            if not (dropping and dropping.pop()):
+                out.append(child)
+            continue
+        if child.type == "image":
+            src = str(child.attrGet("src") or "")
+            if not is_safe_url(src):
+                issues.append(BodyIssue(line, _unsafe("image", src)))
+                alt = Token("text", "", 0)
+                alt.content = child.content
+                out.append(alt)
+                continue
+        out.append(child)
+    return out
+
+
+def _unsafe(what: str, url: str) -> str:
+    scheme = url_scheme(url)
+    return f"{what} to a {scheme}: URL is not allowed (only http, https, mailto and relative links)"

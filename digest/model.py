@@ -1,0 +1,212 @@
+"""The third stage: checked entries -> the `Site`: editions with their sections in the
+fixed order, items in their documented order, footnotes numbered across each edition,
+and agencies, sections and tags as terms with their items. Cross-references are keys.
+
+Order of items within a section: items with `order:` first, by that number; then the
+others, newest first; ties by id. So the shipped edition keeps the newsletter's order
+and a new item without `order:` lands at the end of its section, predictably.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from .config import CATEGORIES, Config
+from .problems import Problem
+from .registry import LEVELS, Agency
+from .validate import EditionSettings, Entry
+
+# English month names, not calendar.month_name: that one follows the process locale.
+MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Footnote:
+    """A numbered source in an edition: number `number` cites `url` for item `entry`."""
+
+    number: int
+    url: str
+    entry: str
+
+
+@dataclass(frozen=True, slots=True)
+class Section:
+    """A category's part of an edition, its items (ids) in reading order."""
+
+    category: str
+    title: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Edition:
+    """A monthly edition, keyed by its publication month (YYYY-MM)."""
+
+    key: str
+    title: str
+    published: datetime.date
+    intro: str | None
+    sections: tuple[Section, ...]
+    footnotes: tuple[Footnote, ...]
+
+    @property
+    def entries(self) -> tuple[str, ...]:
+        """All item ids in reading order."""
+        return tuple(e for s in self.sections for e in s.entries)
+
+
+@dataclass(frozen=True, slots=True)
+class Term:
+    """A way to group items: an agency, a section (category) or a tag; items newest first."""
+
+    kind: str  # "agency", "section" or "tag"
+    key: str
+    slug: str
+    title: str
+    entries: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Everything the pages and feeds are made from."""
+
+    config: Config
+    entries: Mapping[str, Entry]
+    editions: tuple[Edition, ...]  # newest first
+    agencies: Mapping[str, Agency]  # the registry, by key
+    agency_terms: tuple[Term, ...]  # registry order: by level, then name
+    section_terms: tuple[Term, ...]  # CATEGORIES order
+    tag_terms: tuple[Term, ...]  # by tag
+    chronology: tuple[str, ...]  # every item id, newest first
+    notes: Mapping[str, tuple[int, ...]]  # item id -> its footnote numbers
+
+    def edition(self, key: str) -> Edition:
+        """The edition with this key."""
+        return next(e for e in self.editions if e.key == key)
+
+
+def build_site(
+    config: Config,
+    agencies: Mapping[str, Agency],
+    entries: Iterable[Entry],
+    edition_settings: Iterable[EditionSettings] = (),
+    *,
+    drafts: bool = False,
+) -> tuple[Site, list[Problem]]:
+    """Assemble the Site; problems for what only shows across files (duplicate ids,
+    two items given the same order in one section)."""
+    problems: list[Problem] = []
+    by_id: dict[str, Entry] = {}
+    for entry in sorted(entries, key=lambda e: e.path):
+        if entry.id in by_id:
+            first = by_id[entry.id]
+            problems.append(
+                Problem(
+                    entry.path,
+                    entry.line_of("id"),
+                    "id",
+                    f"{entry.id!r} is also the id of {first.path}",
+                )
+            )
+            continue
+        by_id[entry.id] = entry
+    published = {k: e for k, e in by_id.items() if drafts or not e.draft}
+    settings = {s.key: s for s in edition_settings}
+
+    by_edition: dict[str, list[Entry]] = {}
+    for entry in published.values():
+        by_edition.setdefault(entry.edition, []).append(entry)
+
+    editions = []
+    notes: dict[str, tuple[int, ...]] = {}
+    for key in sorted(by_edition, reverse=True):
+        edition, found = _edition(config, key, by_edition[key], settings.get(key), notes)
+        editions.append(edition)
+        problems += found
+
+    reading = {eid: i for i, eid in enumerate(e for ed in editions for e in ed.entries)}
+    chronology = tuple(
+        sorted(published, key=lambda eid: (-published[eid].date.toordinal(), reading[eid]))
+    )
+
+    def members(test) -> tuple[str, ...]:
+        return tuple(eid for eid in chronology if test(published[eid]))
+
+    level_rank = {level: i for i, level in enumerate(LEVELS)}
+    agency_terms = tuple(
+        Term("agency", a.key, a.slug, a.name, members(lambda e, k=a.key: k in e.agencies))
+        for a in sorted(
+            agencies.values(), key=lambda a: (level_rank[a.level], a.name.casefold(), a.key)
+        )
+    )
+    section_terms = tuple(
+        Term("section", c, c, config.section_title(c), members(lambda e, c=c: e.category == c))
+        for c in CATEGORIES
+    )
+    tags = sorted({t for e in published.values() for t in e.tags})
+    tag_terms = tuple(Term("tag", t, t, t, members(lambda e, t=t: t in e.tags)) for t in tags)
+
+    site = Site(
+        config=config,
+        entries=MappingProxyType(published),
+        editions=tuple(editions),
+        agencies=MappingProxyType(dict(agencies)),
+        agency_terms=agency_terms,
+        section_terms=section_terms,
+        tag_terms=tag_terms,
+        chronology=chronology,
+        notes=MappingProxyType(notes),
+    )
+    return site, problems
+
+
+def _edition(
+    config: Config,
+    key: str,
+    entries: list[Entry],
+    settings: EditionSettings | None,
+    notes: dict[str, tuple[int, ...]],
+) -> tuple[Edition, list[Problem]]:
+    problems: list[Problem] = []
+    sections = []
+    for category in CATEGORIES:
+        members = sorted(
+            (e for e in entries if e.category == category),
+            key=lambda e: (e.order is None, e.order or 0, -e.date.toordinal(), e.id),
+        )
+        if not members:
+            continue
+        seen: dict[int, Entry] = {}
+        for e in members:
+            if e.order is not None:
+                if e.order in seen:
+                    problems.append(
+                        Problem(
+                            e.path,
+                            e.line_of("order"),
+                            "order",
+                            f"{e.order} is also the order of {seen[e.order].path} in section {category}",
+                        )
+                    )
+                seen.setdefault(e.order, e)
+        sections.append(
+            Section(category, config.section_title(category), tuple(e.id for e in members))
+        )
+    footnotes = []
+    by_id = {e.id: e for e in entries}
+    for section in sections:
+        for eid in section.entries:
+            start = len(footnotes) + 1
+            footnotes += [Footnote(start + i, url, eid) for i, url in enumerate(by_id[eid].sources)]
+            notes[eid] = tuple(range(start, len(footnotes) + 1))
+    year, month = int(key[:4]), int(key[5:])
+    title = (settings and settings.title) or f"{MONTHS[month - 1]} {year}"
+    published = (settings and settings.published) or datetime.date(year, month, 1)
+    intro = settings.intro if settings else None
+    return Edition(key, title, published, intro, tuple(sections), tuple(footnotes)), problems

@@ -1,0 +1,191 @@
+"""Safe YAML with line numbers: a document becomes plain values (`Node`s that keep their
+file line), and everything YAML can do beyond plain data is a problem, not an object.
+
+PyYAML's `compose()` gives nodes with marks; we build the values ourselves instead of
+calling a constructor, so that duplicate keys, tags that would construct objects,
+aliases (and so alias bombs) and impossible timestamps are caught and reported with
+their line instead of being silently accepted or raising.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import yaml
+
+try:  # the C parser is about ten times faster; the pure one is a fallback, never a hard need
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+_PLAIN_TAGS = {
+    "tag:yaml.org,2002:str": "text",
+    "tag:yaml.org,2002:int": "number",
+    "tag:yaml.org,2002:float": "number",
+    "tag:yaml.org,2002:bool": "boolean",
+    "tag:yaml.org,2002:null": "null",
+    # dates stay text here: validate.py parses them strictly and reports bad ones
+    "tag:yaml.org,2002:timestamp": "text",
+}
+_BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
+
+MAX_NODES = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Node:
+    """A plain YAML value and the 1-based file line where it starts.
+
+    `value` is str, int, float, bool or None for scalars, a tuple of Nodes for a
+    sequence, and a tuple of (key, Node) pairs (keys unique, file order) for a mapping.
+    """
+
+    value: object
+    line: int
+    kind: str  # text, number, boolean, null, list, mapping
+
+    def plain(self) -> object:
+        """The value with all Nodes unwrapped (lists and dicts)."""
+        if self.kind == "list":
+            return [n.plain() for n in self.value]
+        if self.kind == "mapping":
+            return {k: n.plain() for k, n in self.value}
+        return self.value
+
+
+@dataclass(frozen=True, slots=True)
+class YamlError:
+    """What is wrong with a YAML document, at a 1-based file line."""
+
+    line: int
+    message: str
+
+
+def parse(text: str, first_line: int = 1) -> tuple[Node | None, list[YamlError]]:
+    """Parse one YAML document whose first line is line `first_line` of its file.
+
+    Returns the root Node (None for an empty document or on a syntax error) and the
+    problems found. Never raises for bad input.
+    """
+    offset = first_line - 1
+    try:
+        root = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = (mark.line + 1 + offset) if mark else first_line
+        what = err.problem or err.context or "invalid YAML"
+        if err.context and err.problem:
+            what = f"{err.problem} ({err.context})"
+        return None, [YamlError(line, f"YAML syntax error: {what}")]
+    except yaml.YAMLError as err:  # e.g. a reader error for a control character
+        return None, [YamlError(first_line, f"YAML error: {_one_line(str(err))}")]
+    except RecursionError:
+        return None, [YamlError(first_line, "YAML error: nesting is too deep")]
+    if root is None:
+        return None, []
+    errors: list[YamlError] = []
+    builder = _Builder(offset, errors)
+    try:
+        node = builder.build(root, 0)
+    except _TooBig:
+        return None, [YamlError(first_line, f"YAML error: more than {MAX_NODES} values")]
+    return node, errors
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _Builder:
+    def __init__(self, offset: int, errors: list[YamlError]):
+        self.offset = offset
+        self.errors = errors
+        self.seen: set[int] = set()
+        self.count = 0
+
+    def line(self, node: yaml.Node) -> int:
+        return node.start_mark.line + 1 + self.offset
+
+    def build(self, node: yaml.Node, depth: int) -> Node:
+        self.count += 1
+        if self.count > MAX_NODES:
+            raise _TooBig
+        line = self.line(node)
+        if id(node) in self.seen:
+            # an alias: the same node reached twice. Front matter never needs one, and
+            # refusing them is what makes alias bombs ("billion laughs") harmless.
+            self.errors.append(YamlError(line, "YAML aliases (*name) are not allowed"))
+            return Node(None, line, "null")
+        self.seen.add(id(node))
+        if depth > 20:
+            self.errors.append(YamlError(line, "YAML nesting is deeper than 20 levels"))
+            return Node(None, line, "null")
+        if isinstance(node, yaml.ScalarNode):
+            return self.scalar(node, line)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != "tag:yaml.org,2002:seq":
+                self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
+            return Node(tuple(self.build(n, depth + 1) for n in node.value), line, "list")
+        if node.tag != "tag:yaml.org,2002:map":
+            self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
+        pairs: list[tuple[str, Node]] = []
+        keys: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key_line = self.line(key_node)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self.errors.append(YamlError(key_line, "YAML merge keys (<<) are not allowed"))
+                continue
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
+                self.errors.append(YamlError(key_line, "a key must be plain text"))
+                continue
+            key = str(key_node.value)
+            value = self.build(value_node, depth + 1)
+            if key in keys:
+                self.errors.append(
+                    YamlError(key_line, f"duplicate key {key!r} (first given on line {keys[key]})")
+                )
+                continue
+            keys[key] = key_line
+            pairs.append((key, value))
+        return Node(tuple(pairs), line, "mapping")
+
+    def scalar(self, node: yaml.ScalarNode, line: int) -> Node:
+        kind = _PLAIN_TAGS.get(node.tag)
+        raw = node.value
+        if kind is None:
+            self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
+            return Node(None, line, "null")
+        if kind == "number":
+            try:
+                if node.tag.endswith(":int"):
+                    return Node(_int(raw), line, "number")
+                return Node(float(raw.replace("_", "")), line, "number")
+            except ValueError:
+                return Node(raw, line, "text")
+        if kind == "boolean":
+            return Node(_BOOLS.get(raw.lower(), bool(raw)), line, "boolean")
+        if kind == "null":
+            return Node(None, line, "null")
+        return Node(raw, line, "text")
+
+
+def _int(raw: str) -> int:
+    text = raw.replace("_", "")
+    sign = -1 if text.startswith("-") else 1
+    text = text.lstrip("+-")
+    if text.startswith("0x"):
+        return sign * int(text[2:], 16)
+    if text.startswith("0o"):
+        return sign * int(text[2:], 8)
+    if text.startswith("0b"):
+        return sign * int(text[2:], 2)
+    return sign * int(text)
+
+
+def _tag(tag: str) -> str:
+    short = tag.replace("tag:yaml.org,2002:", "!!")
+    return repr(short)

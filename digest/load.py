@@ -24,13 +24,12 @@ EDITION_FILE = "edition.yaml"
 class RawEntry:
     """An item file split but not yet understood.
 
-    `fields` is the front matter mapping (None when it could not be read), `body` the
-    Markdown after it, and `body_line` the file line on which the body starts.
+    `fields` is the front matter mapping, `body` the Markdown after it, and `body_line` the file line on which the body starts.
     """
 
     path: str
     edition: str
-    fields: Node | None
+    fields: Node
     body: str
     body_line: int
     digest: bytes
@@ -143,28 +142,32 @@ def load_entry(root: Path, rel: str, edition: str) -> tuple[RawEntry | None, lis
     if yaml_text is None:
         return None, problems
     node, problems = parse_yaml(rel, yaml_text, 2, "front matter")
-    if node is None and not problems:
-        problems = [Problem(rel, 1, "front matter", "is empty")]
-    elif node is not None and node.kind != "mapping":
-        problems.append(
-            Problem(rel, node.line, "front matter", "must be a mapping of field: value")
-        )
-        node = None
-    entry = RawEntry(rel, edition, node, body, body_line, hashlib.blake2b(text.encode()).digest())
-    return entry, problems
+    if problems:
+        # The YAML itself is broken (syntax, a tag, an alias, a duplicate key): checking
+        # fields of a half-read mapping would only add noise to the real problem.
+        return None, problems
+    if node is None:
+        return None, [Problem(rel, 1, "front matter", "is empty")]
+    if node.kind != "mapping":
+        return None, [Problem(rel, node.line, "front matter", "must be a mapping of field: value")]
+    digest = hashlib.blake2b(text.encode()).digest()
+    return RawEntry(rel, edition, node, body, body_line, digest), []
 
 
 def load_document(root: Path, rel: str) -> tuple[RawDocument | None, list[Problem]]:
-    """Read one YAML settings file; a missing file gives None and no problem."""
+    """Read one YAML settings file. None when it is missing or could not be read (the
+    problems say which); a RawDocument with root None when it is empty."""
     if not (root / rel).exists() and not (root / rel).is_symlink():
         return None, []
     text, problems = read_text(root, rel)
     if text is None:
-        return RawDocument(rel, None), problems
+        return None, problems
     node, problems = parse_yaml(rel, text, 1, "yaml")
+    if problems:
+        return None, problems
     if node is not None and node.kind != "mapping":
         problems.append(Problem(rel, node.line, "yaml", "must be a mapping of key: value"))
-        node = None
+        return None, problems
     return RawDocument(rel, node), problems
 
 
@@ -179,13 +182,13 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
     problems: list[Problem] = []
     site, found = load_document(root, SITE_FILE)
     problems += found
-    if site is None:
+    if site is None and not found:
         problems.append(
             Problem(SITE_FILE, 0, "file", "is missing; it needs at least title and base_url")
         )
     agencies, found = load_document(root, AGENCIES_FILE)
     problems += found
-    if agencies is None:
+    if agencies is None and not found:
         problems.append(
             Problem(AGENCIES_FILE, 0, "file", "is missing; it lists the agencies items name")
         )

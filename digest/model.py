@@ -183,7 +183,7 @@ def _edition(
         if not members:
             continue
         seen: dict[int, Entry] = {}
-        for e in members:
+        for e in sorted(members, key=lambda e: e.path):
             if e.order is not None:
                 if e.order in seen:
                     problems.append(

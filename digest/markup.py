@@ -8,8 +8,8 @@ rel="noopener". A body is parsed once: the same tokens give the HTML and the pro
 from __future__ import annotations
 
 import re
-from urllib.parse import unquote
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token

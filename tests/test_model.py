@@ -6,12 +6,13 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
+from seed import read_seed
+
 from digest.build import Options, check
 from digest.config import Config
 from digest.model import build_site
 from digest.registry import Agency
 from digest.validate import Entry
-from seed import read_seed
 
 ENTRIES = Path(__file__).resolve().parents[1] / "entries"
 

@@ -7,6 +7,7 @@ import os
 import shutil
 from pathlib import Path
 
+from digest.build import check
 from digest.load import MAX_FILE_BYTES, decode, load, split_front_matter
 
 BASE = Path(__file__).parent / "fixtures" / "problems" / "_base"
@@ -21,6 +22,10 @@ Text.
 """
 
 
+def problems_of(entries: Path) -> list[str]:
+    return [str(p) for p in check(entries)[1]]
+
+
 def entries_with(tmp_path: Path) -> Path:
     entries = tmp_path / "entries"
     shutil.copytree(BASE, entries)
@@ -33,8 +38,8 @@ def test_symlink_outside_the_entries_folder_is_a_problem(tmp_path: Path) -> None
     secret = tmp_path / "secret.md"
     secret.write_text(ITEM)
     os.symlink(secret, entries / "2023-04" / "leak.md")
-    _loaded, problems = load(entries)
-    assert [str(p) for p in problems] == [
+    problems = problems_of(entries)
+    assert problems == [
         "2023-04/leak.md: file: is a symbolic link that leads outside the entries folder"
     ]
 
@@ -45,7 +50,7 @@ def test_symlink_inside_the_entries_folder_is_read(tmp_path: Path) -> None:
     os.symlink("real.md", entries / "2023-04" / "alias.md")
     loaded, problems = load(entries)
     assert problems == []
-    assert [e.path for e in loaded.entries] == ["2023-04/alias.md", "2023-04/real.md"]
+    assert loaded.items == (("2023-04/alias.md", "2023-04"), ("2023-04/real.md", "2023-04"))
 
 
 def test_symlinked_edition_folder_is_refused(tmp_path: Path) -> None:
@@ -62,19 +67,17 @@ def test_symlinked_edition_folder_is_refused(tmp_path: Path) -> None:
 def test_broken_symlink(tmp_path: Path) -> None:
     entries = entries_with(tmp_path)
     os.symlink("missing.md", entries / "2023-04" / "broken.md")
-    _loaded, problems = load(entries)
-    assert [str(p) for p in problems] == [
-        "2023-04/broken.md: file: cannot be read (a broken symbolic link?)"
-    ]
+    problems = problems_of(entries)
+    assert problems == ["2023-04/broken.md: file: cannot be read (a broken symbolic link?)"]
 
 
 def test_oversized_file_is_refused_without_reading_it(tmp_path: Path) -> None:
     entries = entries_with(tmp_path)
     big = entries / "2023-04" / "big.md"
     big.write_text(ITEM + "x" * (10 * 1024 * 1024))
-    _loaded, problems = load(entries)
+    problems = problems_of(entries)
     size = big.stat().st_size
-    assert [str(p) for p in problems] == [
+    assert problems == [
         f"2023-04/big.md: file: is {size:,} bytes; the limit is {MAX_FILE_BYTES:,} bytes"
     ]
 
@@ -108,4 +111,4 @@ def test_walk_is_sorted_and_skips_hidden_files(tmp_path: Path) -> None:
     (entries / ".git").mkdir()
     loaded, problems = load(entries)
     assert problems == []
-    assert [e.path for e in loaded.entries] == ["2023-04/a.md", "2023-04/b.md"]
+    assert loaded.items == (("2023-04/a.md", "2023-04"), ("2023-04/b.md", "2023-04"))

@@ -8,6 +8,7 @@ library. `catalogue` says which feeds exist; `render_feeds` makes their bytes.
     agencies/<slug>/feed.xml     Atom: an agency's latest feed_size items
     tags/<tag>/feed.xml          Atom: a tag's latest feed_size items
     editions/feed.xml            Atom: the latest EDITIONS_FEED_SIZE editions, each whole
+                                 (published: its date, or its newest item's if later)
 
 A section, agency or tag without items has no feed (it has no honest `updated`).
 
@@ -171,9 +172,12 @@ def _item(site: Site, item_id: str, edition: Edition) -> _Item:
 
 def _edition_item(site: Site, edition: Edition) -> _Item:
     zone = site.config.timezone
-    published = _midnight(edition.published, zone)
-    changed = [site.entries[e].updated for e in edition.entries if site.entries[e].updated]
-    updated = max([published, *(_midnight(d, zone) for d in changed)])
+    entries = [site.entries[e] for e in edition.entries]
+    # An edition cannot come out before the news it reports (an edition dated the
+    # first of its month may hold items from later that month).
+    published = _midnight(max([edition.published, *(e.date for e in entries)]), zone)
+    changed = [_midnight(e.updated, zone) for e in entries if e.updated]
+    updated = max([published, *changed])
     return _Item(
         id=edition_id(site, edition.key),
         url=site.config.base_url + urls.edition(edition.key),

@@ -8,6 +8,8 @@ from __future__ import annotations
 HOME = ""
 EDITIONS = "editions/"
 AGENCIES = "agencies/"
+SECTIONS = "sections/"  # the sections' pages live below it (and feed categories name it)
+TAGS = "tags/"  # likewise for tags
 ARCHIVE = "archive/"
 FEEDS = "feeds/"
 ATOM = "feed.xml"

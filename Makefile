@@ -46,5 +46,9 @@ format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+## bench: digest's own benchmark (300, 3,000, 10,000 items): wall time and peak memory
+bench: $(INSTALLED)
+	$(BIN)/python -m tests.benchmark.run --sizes $(or $(SIZES),300,3000,10000)
+
 clean:
 	rm -rf $(VENV) .tools site .digest-cache .pytest_cache .ruff_cache

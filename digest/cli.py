@@ -137,7 +137,8 @@ def _import(args: argparse.Namespace) -> int:
         if written:
             report += _prefixed(check(entries)[1], prefix)
     if plan.kept:
-        action += f"; {_count(len(plan.kept), 'item')} already there, left as they were"
+        kept = len(plan.kept)
+        action += f"; {_count(kept, 'item')} already there, left as {'it was' if kept == 1 else 'they were'}"
     sys.stdout.write(format_problems(report))
     print(action)
     return EXIT_PROBLEMS if report else EXIT_OK

@@ -156,7 +156,7 @@ def plan_import(
                     path,
                     item.title.line,
                     "entry",
-                    f"already in the entries as {existing.titles[title]}; not overwritten",
+                    f"already in the entries folder as {existing.titles[title]}; not overwritten",
                 )
             )
             continue

@@ -16,13 +16,57 @@ from dataclasses import dataclass
 from .registry import Agency
 
 BODY_WORDS = frozenset(
-    "Academy Administration Agency Association Authority Bureau Center Centre Commission "
-    "Committee Congress Council Court Department Exchange Federation Government Institute "
-    "Laboratory Ministry Office Police Procuratorate Regulator Tribunal".split()
+    [
+        "Academy",
+        "Administration",
+        "Agency",
+        "Association",
+        "Authority",
+        "Bureau",
+        "Center",
+        "Centre",
+        "Commission",
+        "Committee",
+        "Congress",
+        "Council",
+        "Court",
+        "Department",
+        "Exchange",
+        "Federation",
+        "Government",
+        "Institute",
+        "Laboratory",
+        "Ministry",
+        "Office",
+        "Police",
+        "Procuratorate",
+        "Regulator",
+        "Tribunal",
+    ]
 )
 DOCUMENT_WORDS = frozenset(
-    "Act Catalogue Decision Guidelines Guide Interpretation Law Laws Measures Meeting Notice "
-    "Opinions Plan Provisions Regulation Regulations Report Rules Standard Standards".split()
+    [
+        "Act",
+        "Catalogue",
+        "Decision",
+        "Guidelines",
+        "Guide",
+        "Interpretation",
+        "Law",
+        "Laws",
+        "Measures",
+        "Meeting",
+        "Notice",
+        "Opinions",
+        "Plan",
+        "Provisions",
+        "Regulation",
+        "Regulations",
+        "Report",
+        "Rules",
+        "Standard",
+        "Standards",
+    ]
 )
 _WORD = r"[A-Z][\w'’.&-]*"
 _PHRASE = re.compile(rf"{_WORD}(?:\s+(?:(?:of|and|for|the|on|in)\s+)*{_WORD})*")

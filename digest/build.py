@@ -7,12 +7,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .cache import EntryCache, code_fingerprint, registry_fingerprint
 from .config import read_config
+from .items import read_entries
 from .load import load
 from .model import Site, build_site
 from .problems import Problem
 from .registry import read_registry
-from .validate import validate_edition, validate_entry
+from .validate import validate_edition
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,6 +23,7 @@ class Options:
 
     drafts: bool = False
     base_url: str | None = None
+    cache_dir: Path | None = None  # None: no cache
 
 
 def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None, list[Problem]]:
@@ -34,16 +37,18 @@ def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None,
     agencies, found = read_registry(loaded.agencies)
     problems += found
 
-    entries = []
     # Agency keys are only checked against a registry that could be read at all.
     registry = (
         agencies if loaded.agencies is not None and loaded.agencies.root is not None else None
     )
-    for raw in loaded.entries:
-        entry, found = validate_entry(raw, registry)
-        problems += found
-        if entry is not None:
-            entries.append(entry)
+    cache = None
+    if options.cache_dir is not None:
+        fingerprint = code_fingerprint() + registry_fingerprint(registry)
+        cache = EntryCache(options.cache_dir, fingerprint)
+    entries, found = read_entries(Path(entries_dir), loaded.items, registry, cache)
+    problems += found
+    if cache is not None:
+        cache.save()
     settings = []
     for doc in loaded.editions:
         edition, found = validate_edition(doc)

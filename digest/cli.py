@@ -39,6 +39,7 @@ def _parser() -> argparse.ArgumentParser:
     _entries_argument(p)
     p.add_argument("--format", choices=FORMATS, default="text", help="how to print problems")
     p.add_argument("--drafts", action="store_true", help="check drafts as published items")
+    _cache_arguments(p)
     p.set_defaults(run=_check)
 
     p = commands.add_parser("import", help="turn a plain-text edition into item files")
@@ -75,6 +76,21 @@ def _entries_argument(p: argparse.ArgumentParser) -> None:
     )
 
 
+def _cache_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--cache-dir",
+        type=Path,
+        default=Path(".digest-cache"),
+        metavar="DIR",
+        help="where checked items are cached between runs (default: .digest-cache)",
+    )
+    p.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+
+
+def _cache_dir(args: argparse.Namespace) -> Path | None:
+    return None if args.no_cache else args.cache_dir
+
+
 def _entries_dir(args: argparse.Namespace) -> Path:
     path: Path = args.entries
     if not path.is_dir():
@@ -90,7 +106,7 @@ def _prefix(path: Path) -> str:
 
 def _check(args: argparse.Namespace) -> int:
     entries = _entries_dir(args)
-    site, problems = check(entries, Options(drafts=args.drafts))
+    site, problems = check(entries, Options(drafts=args.drafts, cache_dir=_cache_dir(args)))
     if problems:
         sys.stdout.write(format_problems(problems, args.format, prefix=_prefix(entries)))
         return EXIT_PROBLEMS

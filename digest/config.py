@@ -155,8 +155,12 @@ SPECS: dict[str, f.Spec] = {
 
 def read_config(doc: RawDocument | None) -> tuple[Config | None, list[Problem]]:
     """Check site.yaml and build the Config; None when a required key is unusable."""
-    if doc is None or doc.root is None:
+    if doc is None:
         return None, []
+    if doc.root is None:
+        return None, [
+            Problem(doc.path, 1, "yaml", "is empty; it needs at least title and base_url")
+        ]
     values, problems = f.read_mapping(doc.path, doc.root, SPECS, what="setting")
     if "title" not in values or "base_url" not in values:
         return None, problems

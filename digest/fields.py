@@ -57,13 +57,13 @@ def text(node: Node, *, max_len: int = 500, multiline: bool = False) -> str:
         raise Invalid("must not be empty")
     if len(value) > max_len:
         raise Invalid(f"is {len(value)} characters long; the limit is {max_len}")
-    for ch in value:
-        if ch == "\n" and multiline:
-            continue
-        if unicodedata.category(ch) == "Cc" and ch != "\t":
-            raise Invalid(f"contains the control character U+{ord(ch):04X}")
     if not multiline and "\n" in value:
         raise Invalid("must be on one line")
+    for ch in value:
+        if ch in "\n\t":
+            continue
+        if unicodedata.category(ch) == "Cc":
+            raise Invalid(f"contains the control character U+{ord(ch):04X}")
     return value
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -50,7 +51,9 @@ _MD = _make_parser()
 
 def url_scheme(url: str) -> str | None:
     """The scheme a browser would read from `url` (lowercase), or None for a relative URL."""
-    m = _SCHEME.match(_IGNORED_IN_SCHEME.sub("", url).lower())
+    # markdown-it percent-encodes what it normalises ("java%09script:"); decode first so
+    # that no spelling of a scheme slips past.
+    m = _SCHEME.match(_IGNORED_IN_SCHEME.sub("", unquote(url)).lower())
     return m[1] if m else None
 
 

@@ -135,22 +135,29 @@ def build_site(
         sorted(published, key=lambda eid: (-published[eid].date.toordinal(), reading[eid]))
     )
 
-    def members(test) -> tuple[str, ...]:
-        return tuple(eid for eid in chronology if test(published[eid]))
+    # One pass over the chronology fills every term's list (newest first).
+    by_agency: dict[str, list[str]] = {key: [] for key in agencies}
+    by_category: dict[str, list[str]] = {c: [] for c in CATEGORIES}
+    by_tag: dict[str, list[str]] = {}
+    for eid in chronology:
+        entry = published[eid]
+        by_category[entry.category].append(eid)
+        for key in entry.agencies:
+            by_agency.setdefault(key, []).append(eid)
+        for tag in entry.tags:
+            by_tag.setdefault(tag, []).append(eid)
 
     level_rank = {level: i for i, level in enumerate(LEVELS)}
     agency_terms = tuple(
-        Term("agency", a.key, a.slug, a.name, members(lambda e, k=a.key: k in e.agencies))
+        Term("agency", a.key, a.slug, a.name, tuple(by_agency[a.key]))
         for a in sorted(
             agencies.values(), key=lambda a: (level_rank[a.level], a.name.casefold(), a.key)
         )
     )
     section_terms = tuple(
-        Term("section", c, c, config.section_title(c), members(lambda e, c=c: e.category == c))
-        for c in CATEGORIES
+        Term("section", c, c, config.section_title(c), tuple(by_category[c])) for c in CATEGORIES
     )
-    tags = sorted({t for e in published.values() for t in e.tags})
-    tag_terms = tuple(Term("tag", t, t, t, members(lambda e, t=t: t in e.tags)) for t in tags)
+    tag_terms = tuple(Term("tag", t, t, t, tuple(by_tag[t])) for t in sorted(by_tag))
 
     site = Site(
         config=config,
@@ -183,7 +190,7 @@ def _edition(
         if not members:
             continue
         seen: dict[int, Entry] = {}
-        for e in members:
+        for e in sorted(members, key=lambda e: e.path):
             if e.order is not None:
                 if e.order in seen:
                     problems.append(

@@ -56,8 +56,10 @@ SPECS: dict[str, f.Spec] = {
 
 def read_registry(doc: RawDocument | None) -> tuple[dict[str, Agency], list[Problem]]:
     """Check agencies.yaml: {key: Agency} for the valid agencies, and the problems."""
-    if doc is None or doc.root is None:
+    if doc is None:
         return {}, []
+    if doc.root is None:
+        return {}, [Problem(doc.path, 1, "yaml", "is empty; it lists the agencies that items name")]
     agencies: dict[str, Agency] = {}
     problems: list[Problem] = []
     slugs: dict[str, str] = {}

@@ -106,8 +106,6 @@ def validate_entry(
     """Check one item. `agencies` is the registry (None when it could not be read, in
     which case agency keys are not checked, to avoid one problem per item)."""
     path = raw.path
-    if raw.fields is None:
-        return None, []
     values, problems = f.read_mapping(path, raw.fields, ENTRY_SPECS)
     lines = {key: line for key, (_value, line) in values.items()}
     plain = {key: value for key, (value, _line) in values.items()}

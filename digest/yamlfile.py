@@ -75,7 +75,11 @@ def parse(text: str, first_line: int = 1) -> tuple[Node | None, list[YamlError]]
         line = (mark.line + 1 + offset) if mark else first_line
         what = err.problem or err.context or "invalid YAML"
         if err.context and err.problem:
-            what = f"{err.problem} ({err.context})"
+            # the context is where the construct began, often the line the mistake is on
+            started = ""
+            if err.context_mark and err.context_mark.line + 1 + offset != line:
+                started = f" started on line {err.context_mark.line + 1 + offset}"
+            what = f"{err.problem} ({err.context}{started})"
         return None, [YamlError(line, f"YAML syntax error: {what}")]
     except yaml.YAMLError as err:  # e.g. a reader error for a control character
         return None, [YamlError(first_line, f"YAML error: {_one_line(str(err))}")]
@@ -86,7 +90,7 @@ def parse(text: str, first_line: int = 1) -> tuple[Node | None, list[YamlError]]
     errors: list[YamlError] = []
     builder = _Builder(offset, errors)
     try:
-        node = builder.build(root, 0)
+        node = builder.build(root, 0, root.start_mark.line + 1 + offset)
     except _TooBig:
         return None, [YamlError(first_line, f"YAML error: more than {MAX_NODES} values")]
     return node, errors
@@ -110,7 +114,9 @@ class _Builder:
     def line(self, node: yaml.Node) -> int:
         return node.start_mark.line + 1 + self.offset
 
-    def build(self, node: yaml.Node, depth: int) -> Node:
+    def build(self, node: yaml.Node, depth: int, used_at: int) -> Node:
+        """`used_at` is the line of the key or sequence that holds `node`: an alias has
+        no mark of its own, and its anchor's line would point at the wrong place."""
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig
@@ -118,8 +124,8 @@ class _Builder:
         if id(node) in self.seen:
             # an alias: the same node reached twice. Front matter never needs one, and
             # refusing them is what makes alias bombs ("billion laughs") harmless.
-            self.errors.append(YamlError(line, "YAML aliases (*name) are not allowed"))
-            return Node(None, line, "null")
+            self.errors.append(YamlError(used_at, "YAML aliases (*name) are not allowed"))
+            return Node(None, used_at, "null")
         self.seen.add(id(node))
         if depth > 20:
             self.errors.append(YamlError(line, "YAML nesting is deeper than 20 levels"))
@@ -129,7 +135,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             if node.tag != "tag:yaml.org,2002:seq":
                 self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
-            return Node(tuple(self.build(n, depth + 1) for n in node.value), line, "list")
+            return Node(tuple(self.build(n, depth + 1, line) for n in node.value), line, "list")
         if node.tag != "tag:yaml.org,2002:map":
             self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
         pairs: list[tuple[str, Node]] = []
@@ -143,7 +149,7 @@ class _Builder:
                 self.errors.append(YamlError(key_line, "a key must be plain text"))
                 continue
             key = str(key_node.value)
-            value = self.build(value_node, depth + 1)
+            value = self.build(value_node, depth + 1, key_line)
             if key in keys:
                 self.errors.append(
                     YamlError(key_line, f"duplicate key {key!r} (first given on line {keys[key]})")

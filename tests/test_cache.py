@@ -1,0 +1,81 @@
+"""cache.py and items.py: a cached or parallel check gives exactly what a cold,
+sequential one gives; a damaged cache is ignored; a registry change invalidates."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from digest import items
+from digest.build import Options, check
+from digest.cache import CACHE_FILE
+
+ENTRIES = Path(__file__).resolve().parents[1] / "entries"
+
+
+@pytest.fixture
+def entries(tmp_path: Path) -> Path:
+    target = tmp_path / "entries"
+    shutil.copytree(ENTRIES, target)
+    return target
+
+
+def test_cached_check_equals_cold_check(entries: Path, tmp_path: Path) -> None:
+    cold, _ = check(entries)
+    cache = tmp_path / "cache"
+    first, _ = check(entries, Options(cache_dir=cache))
+    assert (cache / CACHE_FILE).exists()
+    warm, _ = check(entries, Options(cache_dir=cache))
+    assert cold == first == warm
+
+
+def test_an_edited_item_is_checked_again(entries: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    check(entries, Options(cache_dir=cache))
+    item = next((entries / "2023-04").glob("cac-issues-*.md"))
+    item.write_text(item.read_text().replace("date: 2023-03-23", "date: 2023-13-23"))
+    _site, problems = check(entries, Options(cache_dir=cache))
+    assert [str(p) for p in problems] == [
+        f"2023-04/{item.name}:3: date: '2023-13-23' is not a calendar date (there is no month 13)"
+    ]
+
+
+def test_registry_change_invalidates_cached_items(entries: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    check(entries, Options(cache_dir=cache))
+    registry = entries / "agencies.yaml"
+    registry.write_text(registry.read_text().replace("\nMIIT:", "\nMIITX:"))
+    _site, problems = check(entries, Options(cache_dir=cache))
+    assert "agencies: unknown agency 'MIIT' (did you mean 'MIITX'?)" in {
+        f"{p.field}: {p.message}" for p in problems
+    }
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])
+def test_a_damaged_cache_is_ignored_and_rewritten(entries: Path, tmp_path: Path, damage) -> None:
+    cache = tmp_path / "cache"
+    check(entries, Options(cache_dir=cache))
+    good = (cache / CACHE_FILE).read_bytes()
+    (cache / CACHE_FILE).write_bytes(damage or good[: len(good) // 2])
+    site, problems = check(entries, Options(cache_dir=cache))
+    assert problems == [] and len(site.entries) == 30
+    assert check(entries)[0] == site
+
+
+def test_parallel_check_equals_sequential(entries: Path, monkeypatch) -> None:
+    sequential = check(entries)
+    pools = []
+
+    class CountedPool(items.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(kwargs["max_workers"])
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(items, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(items, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(items.os, "cpu_count", lambda: 2)
+    parallel = check(entries)
+    assert pools == [2]
+    assert parallel == sequential

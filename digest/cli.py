@@ -15,7 +15,7 @@ from .config import read_config
 from .exporter import EXPORT_FORMATS, export
 from .importer import check_planned, existing_entries, plan_import, write_planned
 from .load import EDITION_DIR, MAX_FILE_BYTES, decode, load
-from .problems import FORMATS, Problem, format_problems
+from .problems import FORMATS, Problem, format_problems, summary
 from .registry import read_registry
 
 EXIT_OK = 0
@@ -139,7 +139,7 @@ def _import(args: argparse.Namespace) -> int:
         sys.stdout.write(format_problems(problems + _prefixed(setup, _prefix(entries))))
         return EXIT_PROBLEMS
     plan = plan_import(
-        name, text, args.edition, config, agencies, existing_entries(loaded, args.edition)
+        name, text, args.edition, config, agencies, existing_entries(entries, loaded, args.edition)
     )
     report = list(plan.problems)
     prefix = _prefix(entries)
@@ -155,8 +155,13 @@ def _import(args: argparse.Namespace) -> int:
     if plan.kept:
         kept = len(plan.kept)
         action += f"; {_count(kept, 'item')} already there, left as {'it was' if kept == 1 else 'they were'}"
-    sys.stdout.write(format_problems(report))
-    print(action)
+    # the input's report first, in its line order; then what check says of the files
+    lines = [str(p) for p in sorted(plan.problems)] + [
+        str(p) for p in sorted(report[len(plan.problems) :])
+    ]
+    if report:
+        lines.append(summary(report))
+    print("\n".join([*lines, action]))
     return EXIT_PROBLEMS if report else EXIT_OK
 
 

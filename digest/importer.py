@@ -16,14 +16,14 @@ from .config import Config
 from .dates import effective_date, item_date
 from .entryfile import NewEntry, entry_text
 from .headings import heading_key, heading_table
+from .items import check_item
 from .layout import Paragraph, Source, TextItem, read_layout
-from .load import Loaded, RawEntry, parse_yaml, split_front_matter
+from .load import Loaded, load_entry
 from .mentions import Finder
 from .plaintext import to_markdown
 from .problems import Problem
 from .registry import Agency
 from .slugs import slugify, unique
-from .validate import validate_entry
 
 DEFAULT_CATEGORY = "regulation"  # items above the first heading
 
@@ -56,19 +56,20 @@ class Plan:
     items: int
 
 
-def existing_entries(loaded: Loaded, edition: str) -> Existing:
+def existing_entries(entries_dir: Path, loaded: Loaded, edition: str) -> Existing:
     """The ids taken anywhere in the entries folder (file names and `id:` fields), and
-    the titles of the edition's items."""
+    the titles of the edition's items. Files that cannot be read are check's to report."""
     ids: set[str] = set()
     titles: dict[str, str] = {}
-    for raw in loaded.entries:
-        ids.add(raw.path.rsplit("/", 1)[-1].removesuffix(".md"))
-        fields = dict(raw.fields.value) if raw.fields is not None else {}
+    for rel, item_edition in loaded.items:
+        ids.add(rel.rsplit("/", 1)[-1].removesuffix(".md"))
+        raw, _problems = load_entry(entries_dir, rel, item_edition)
+        fields = dict(raw.fields.value) if raw is not None else {}
         if "id" in fields and isinstance(fields["id"].value, str):
             ids.add(fields["id"].value)
         title = fields.get("title")
-        if raw.edition == edition and title is not None and isinstance(title.value, str):
-            titles.setdefault(" ".join(title.value.split()), raw.path)
+        if item_edition == edition and title is not None and isinstance(title.value, str):
+            titles.setdefault(" ".join(title.value.split()), rel)
     return Existing(frozenset(ids), titles)
 
 
@@ -89,12 +90,8 @@ def check_planned(files: Iterable[Planned], agencies: Mapping[str, Agency]) -> l
     """What `digest check` would say of each planned file on its own (for --dry-run)."""
     problems: list[Problem] = []
     for planned in files:
-        yaml_text, body, body_line, found = split_front_matter(planned.path, planned.text)
-        node, more = parse_yaml(planned.path, yaml_text or "", 2, "front matter")
-        problems += found + more
         edition = planned.path.split("/", 1)[0]
-        raw = RawEntry(planned.path, edition, node, body, body_line, b"")
-        problems += validate_entry(raw, agencies)[1]
+        problems += check_item(planned.path, edition, planned.text.encode("utf-8"), agencies)[1]
     return problems
 
 

@@ -70,7 +70,7 @@ DOCUMENT_WORDS = frozenset(
 )
 _WORD = r"[A-Z][\w'’.&-]*"
 _PHRASE = re.compile(rf"{_WORD}(?:\s+(?:(?:of|and|for|the|on|in)\s+)*{_WORD})*")
-_ABBREVIATION = re.compile(r"^\s*\(\s*[\"“]([^\"”]{1,40})[\"”]\s*\)")
+_ABBREVIATION = re.compile(r"\s*\(\s*[\"“]([^\"”]{1,40})[\"”]\s*\)")
 _BEFORE_AND = re.compile(r"(?:^|\s)([A-Z][\w'’-]*)\s+and\s+$")
 
 

@@ -4,6 +4,9 @@ footnotes, or an email (mail.py). Values in, bytes out; no I/O."""
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
+from . import urls
 from .mail import email_message
 from .model import Site
 from .plaintext import from_markdown, to_markdown
@@ -34,7 +37,8 @@ def edition_text(site: Site, key: str) -> str:
         for eid in section.entries:
             entry = site.entries[eid]
             notes = " ".join(str(n) for n in site.notes[eid])
-            blocks += [entry.title, f"{from_markdown(entry.body)} {notes}"]
+            text = from_markdown(entry.body, urljoin(site.config.base_url, urls.entry(eid)))
+            blocks += [entry.title, f"{text} {notes}"]
     text = "\n\n".join(blocks)
     if edition.footnotes:
         # two blank lines before the sources, as the newsletter has them

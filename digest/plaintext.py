@@ -9,6 +9,7 @@ join into one line (the newsletter's layout has one paragraph per item)."""
 from __future__ import annotations
 
 import re
+from urllib.parse import urljoin
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -43,18 +44,19 @@ def to_markdown(text: str) -> str:
     return "\n".join(out)
 
 
-def from_markdown(markdown: str) -> str:
-    """Markdown as one line of plain text."""
+def from_markdown(markdown: str, base: str = "") -> str:
+    """Markdown as one line of plain text; relative link targets are resolved against
+    `base` when it is given (a text read away from the site has no page to be relative to)."""
     parts: list[str] = []
     for token in _MD.parse(markdown):
         if token.type == "inline":
-            parts.append(_inline_text(token.children or []))
+            parts.append(_inline_text(token.children or [], base))
         elif token.type in ("code_block", "fence"):
             parts.append(" ".join(token.content.split()))
     return " ".join(p for p in (" ".join(part.split()) for part in parts) if p)
 
 
-def _inline_text(children: list[Token]) -> str:
+def _inline_text(children: list[Token], base: str) -> str:
     out: list[str] = []
     href_stack: list[tuple[str, int]] = []
     for child in children:
@@ -68,6 +70,7 @@ def _inline_text(children: list[Token]) -> str:
             href_stack.append((str(child.attrGet("href") or ""), len(out)))
         elif child.type == "link_close" and href_stack:
             href, start = href_stack.pop()
+            href = urljoin(base, href) if base else href
             label = "".join(out[start:]).strip()
             if href and href not in (label, f"mailto:{label}"):
                 out.append(f" ({href})")

@@ -11,7 +11,12 @@ from pathlib import Path
 
 from . import __version__
 from .build import Options, check
-from .problems import FORMATS, format_problems
+from .config import read_config
+from .exporter import EXPORT_FORMATS, export
+from .importer import check_planned, existing_entries, plan_import, write_planned
+from .load import EDITION_DIR, MAX_FILE_BYTES, decode, load
+from .problems import FORMATS, Problem, format_problems, summary
+from .registry import read_registry
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -36,7 +41,29 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--drafts", action="store_true", help="check drafts as published items")
     _cache_arguments(p)
     p.set_defaults(run=_check)
+
+    p = commands.add_parser("import", help="turn a plain-text edition into item files")
+    p.add_argument("file", type=Path, metavar="FILE", help="the edition as plain text")
+    p.add_argument(
+        "--edition", required=True, type=_edition_key, metavar="YYYY-MM", help="its month"
+    )
+    _entries_argument(p)
+    p.add_argument("--dry-run", action="store_true", help="report only; write nothing")
+    p.set_defaults(run=_import)
+
+    p = commands.add_parser("export", help="print an edition as text, email or Markdown")
+    p.add_argument("edition", type=_edition_key, metavar="EDITION", help="its month, YYYY-MM")
+    p.add_argument("--format", choices=EXPORT_FORMATS, required=True, help="what to write")
+    p.add_argument("--out", type=Path, metavar="FILE", help="write here (default: print)")
+    _entries_argument(p)
+    p.set_defaults(run=_export)
     return parser
+
+
+def _edition_key(text: str) -> str:
+    if not (EDITION_DIR.match(text) and 1 <= int(text[5:]) <= 12):
+        raise argparse.ArgumentTypeError(f"expected a month YYYY-MM, got {text!r}")
+    return text
 
 
 def _entries_argument(p: argparse.ArgumentParser) -> None:
@@ -91,6 +118,75 @@ def _check(args: argparse.Namespace) -> int:
         print(
             f"{_count(len(site.entries), 'item')} in {_count(len(site.editions), 'edition')}: no problems"
         )
+    return EXIT_OK
+
+
+def _import(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    source: Path = args.file
+    name = source.as_posix()
+    if not source.is_file():
+        raise UsageError(f"file {name!r} does not exist")
+    if source.stat().st_size > MAX_FILE_BYTES:
+        raise UsageError(f"file {name!r} is larger than {MAX_FILE_BYTES:,} bytes")
+    text, problems = decode(name, source.read_bytes())
+    loaded, found = load(entries)
+    config, settings = read_config(loaded.site)
+    agencies, registry = read_registry(loaded.agencies)
+    # the import needs readable settings and registry; problems in items are check's
+    setup = [p for p in found + settings + registry if p.path in ("site.yaml", "agencies.yaml")]
+    if text is None or config is None or setup:
+        sys.stdout.write(format_problems(problems + _prefixed(setup, _prefix(entries))))
+        return EXIT_PROBLEMS
+    plan = plan_import(
+        name, text, args.edition, config, agencies, existing_entries(entries, loaded, args.edition)
+    )
+    report = list(plan.problems)
+    prefix = _prefix(entries)
+    folder = f"{prefix}{args.edition}/"
+    if args.dry_run:
+        report += _prefixed(check_planned(plan.files, agencies), prefix)
+        action = f"dry run: would write {_count(len(plan.files), 'item file')} to {folder}"
+    else:
+        written = write_planned(entries, plan.files)
+        action = f"wrote {_count(len(written), 'item file')} to {folder}"
+        if written:
+            report += _prefixed(check(entries)[1], prefix)
+    if plan.kept:
+        kept = len(plan.kept)
+        action += f"; {_count(kept, 'item')} already there, left as {'it was' if kept == 1 else 'they were'}"
+    # the input's report first, in its line order; then what check says of the files
+    lines = [str(p) for p in sorted(plan.problems)] + [
+        str(p) for p in sorted(report[len(plan.problems) :])
+    ]
+    if report:
+        lines.append(summary(report))
+    print("\n".join([*lines, action]))
+    return EXIT_PROBLEMS if report else EXIT_OK
+
+
+def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
+    return [Problem(prefix + p.path, p.line, p.field, p.message) for p in problems]
+
+
+def _export(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    site, problems = check(entries)
+    if problems:
+        sys.stdout.write(format_problems(problems, prefix=_prefix(entries)))
+        return EXIT_PROBLEMS
+    keys = [e.key for e in site.editions]
+    if args.edition not in keys:
+        raise UsageError(
+            f"no edition {args.edition} in {str(entries)!r} (there are: {', '.join(keys) or 'none'})"
+        )
+    if args.out is not None and not args.out.parent.is_dir():
+        raise UsageError(f"folder {args.out.parent.as_posix()!r} does not exist (for --out)")
+    data = export(site, args.edition, args.format)
+    if args.out is None:
+        sys.stdout.buffer.write(data)
+    else:
+        args.out.write_bytes(data)
     return EXIT_OK
 
 

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from dateutil import tz
 
 from . import fields as f
+from .headings import heading_key
 from .load import RawDocument
 from .problems import Problem
 from .yamlfile import Node
@@ -42,6 +43,8 @@ class Config:
     disclaimer: str = ""
     feed_size: int = 50
     page_size: int = 50
+    # heading text -> category, for `digest import` (merged over headings.DEFAULT_HEADINGS)
+    headings: tuple[tuple[str, str], ...] = ()
 
     @property
     def base_path(self) -> str:
@@ -111,6 +114,21 @@ def _sections(node: Node) -> tuple[tuple[str, str], ...]:
     return tuple((c, titles[c]) for c in CATEGORIES)
 
 
+def _headings(node: Node) -> tuple[tuple[str, str], ...]:
+    if node.kind != "mapping":
+        raise f.Invalid(f"expected a mapping of heading text: category, got {f.kind(node)}")
+    pairs = []
+    for text, value in node.value:
+        if not heading_key(text):
+            raise f.ItemInvalid(f"{text!r} has no words to compare", value.line)
+        try:
+            category = f.choice(CATEGORIES, "category")(value)
+        except f.Invalid as err:
+            raise f.ItemInvalid(f"{text}: {err}", value.line) from None
+        pairs.append((text, category))
+    return tuple(pairs)
+
+
 def _size(node: Node) -> int:
     value = f.positive_int(node)
     if value > 10000:
@@ -131,6 +149,7 @@ SPECS: dict[str, f.Spec] = {
     "disclaimer": f.Spec(f.long_text),
     "feed_size": f.Spec(_size),
     "page_size": f.Spec(_size),
+    "headings": f.Spec(_headings),
 }
 
 

@@ -6,15 +6,16 @@ folder that does not exist)."""
 from __future__ import annotations
 
 import argparse
+import datetime
 import sys
 from pathlib import Path
 
-from . import __version__
+from . import __version__, new
 from .build import Options, check
 from .config import read_config
 from .exporter import EXPORT_FORMATS, export
 from .importer import check_planned, existing_entries, plan_import, write_planned
-from .load import EDITION_DIR, MAX_FILE_BYTES, decode, load
+from .load import AGENCIES_FILE, EDITION_DIR, MAX_FILE_BYTES, decode, load, load_document
 from .problems import FORMATS, Problem, format_problems, summary
 from .registry import read_registry
 
@@ -57,6 +58,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="FILE", help="write here (default: print)")
     _entries_argument(p)
     p.set_defaults(run=_export)
+
+    p = commands.add_parser("new", help="write a new item file with valid front matter")
+    p.add_argument("--title", help="the headline")
+    p.add_argument(
+        "--category", metavar="CATEGORY", help="regulation, enforcement, cases or courts"
+    )
+    p.add_argument(
+        "--agencies", default="", metavar="KEYS", help="comma-separated keys of agencies.yaml"
+    )
+    p.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="the source URL (repeat for more)",
+    )
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="when it happened (default: today)")
+    p.add_argument(
+        "--edition", type=_edition_key, metavar="YYYY-MM", help="default: the month after the date"
+    )
+    _entries_argument(p)
+    p.set_defaults(run=_new)
     return parser
 
 
@@ -187,6 +210,35 @@ def _export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
     else:
         args.out.write_bytes(data)
+    return EXIT_OK
+
+
+def _new(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    doc, problems = load_document(entries, AGENCIES_FILE)
+    registry, found = read_registry(doc)
+    problems += found
+    if problems:
+        sys.stdout.write(format_problems(problems, prefix=_prefix(entries)))
+        return EXIT_PROBLEMS
+    request = new.Request(
+        title=args.title,
+        category=args.category,
+        agencies=new.split_list(args.agencies),
+        sources=tuple(args.source),
+        date=args.date,
+        edition=args.edition,
+    )
+    try:
+        request = new.complete(request, input if sys.stdin.isatty() else None)
+        rel, text = new.plan(request, registry, new.taken_ids(entries), datetime.date.today())
+        path = new.write_new(entries, rel, text)
+    except new.Exists as err:
+        print(f"digest new: {err}", file=sys.stderr)
+        return EXIT_PROBLEMS
+    except new.Refused as err:
+        raise UsageError(str(err)) from None
+    print(path.as_posix())
     return EXIT_OK
 
 

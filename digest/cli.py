@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import argparse
 import sys
+import time
 from pathlib import Path
 
 from . import __version__
-from .build import Options, check
+from .build import Options, build, check
 from .problems import FORMATS, format_problems
 
 EXIT_OK = 0
@@ -35,6 +36,16 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=FORMATS, default="text", help="how to print problems")
     p.add_argument("--drafts", action="store_true", help="check drafts as published items")
     p.set_defaults(run=_check)
+
+    p = commands.add_parser("build", help="check the entries and build the site")
+    _entries_argument(p)
+    p.add_argument(
+        "--out", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)"
+    )
+    p.add_argument("--base-url", metavar="URL", help="publish at this URL instead of site.yaml's")
+    p.add_argument("--drafts", action="store_true", help="build drafts as published items")
+    p.add_argument("--quiet", action="store_true", help="print nothing unless there are problems")
+    p.set_defaults(run=_build)
     return parser
 
 
@@ -74,6 +85,32 @@ def _check(args: argparse.Namespace) -> int:
     else:
         print(
             f"{_count(len(site.entries), 'item')} in {_count(len(site.editions), 'edition')}: no problems"
+        )
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    out: Path = args.out
+    if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must be an absolute http(s) URL, got {args.base_url!r}")
+    resolved = out.resolve()
+    if resolved == entries.resolve() or resolved in entries.resolve().parents:
+        raise UsageError(f"output folder {str(out)!r} would replace the entries folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output folder {str(out)!r} exists and is not a folder")
+    start = time.perf_counter()
+    options = Options(drafts=args.drafts, base_url=args.base_url, quiet=args.quiet)
+    built, problems = build(entries, out, options)
+    if problems:
+        sys.stdout.write(format_problems(problems, "text", prefix=_prefix(entries)))
+        return EXIT_PROBLEMS
+    if not args.quiet:
+        seconds = time.perf_counter() - start
+        print(
+            f"built {_count(len(built.site.entries), 'item')} in "
+            f"{_count(len(built.site.editions), 'edition')}: "
+            f"{_count(built.pages, 'page')} in {seconds:.2f} s"
         )
     return EXIT_OK
 

@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
+GOLDEN_EPOCH := 1680480000
+
 .PHONY: site check test lint format golden bench clean tools
 
 $(INSTALLED): pyproject.toml
@@ -24,6 +26,7 @@ $(VNU):
 ## site: set up .venv and build site/ from entries/
 site: $(INSTALLED)
 	$(BIN)/digest check --entries entries
+	$(BIN)/digest build --entries entries --out site
 
 ## check: report every problem in entries/
 check: $(INSTALLED)
@@ -45,6 +48,10 @@ lint: $(DEV)
 format: $(DEV)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
+
+## golden: rebuild the expected golden site (review its diff before committing)
+golden: $(INSTALLED)
+	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) $(BIN)/digest build --quiet --entries tests/sites/basic/entries --out tests/golden/basic
 
 clean:
 	rm -rf $(VENV) .tools site .digest-cache .pytest_cache .ruff_cache

@@ -72,7 +72,9 @@ def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None,
     return (None if problems else site), problems
 
 
-def build(entries_dir: Path, out_dir: Path, options: Options = Options()) -> tuple[Built | None, list[Problem]]:
+def build(
+    entries_dir: Path, out_dir: Path, options: Options = Options()
+) -> tuple[Built | None, list[Problem]]:
     """Check, render and write the site into `out_dir`. With any problem nothing is
     written and the previous site stays as it was."""
     site, problems = check(entries_dir, options)

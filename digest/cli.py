@@ -40,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
     p = commands.add_parser("build", help="check the entries and build the site")
     _entries_argument(p)
     p.add_argument(
-        "--out", type=Path, default=Path("site"), metavar="DIR", help="the output folder (default: site)"
+        "--out",
+        type=Path,
+        default=Path("site"),
+        metavar="DIR",
+        help="the output folder (default: site)",
     )
     p.add_argument("--base-url", metavar="URL", help="publish at this URL instead of site.yaml's")
     p.add_argument("--drafts", action="store_true", help="build drafts as published items")

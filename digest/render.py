@@ -111,7 +111,8 @@ def pager(base_path: str, base: str, number: int, count: int) -> Pager:
         return urls.link(base_path, urls.page(base, n))
 
     shown = sorted(
-        {1, count} | set(range(max(1, number - PAGER_WINDOW), min(count, number + PAGER_WINDOW) + 1))
+        {1, count}
+        | set(range(max(1, number - PAGER_WINDOW), min(count, number + PAGER_WINDOW) + 1))
     )
     links: list[tuple[int | None, str]] = []
     for n in shown:
@@ -140,7 +141,11 @@ def plan(site: Site, views: Views) -> tuple[Page, ...]:
         Page(urls.TAGS, "tags"),
         Page(urls.FEEDS, "feeds"),
     ]
-    for kind, terms in (("agency", views.agencies), ("section", views.sections), ("tag", views.tags)):
+    for kind, terms in (
+        ("agency", views.agencies),
+        ("section", views.sections),
+        ("tag", views.tags),
+    ):
         for term in views.listed(terms):
             for n in range(1, len(chunk(term.entries, size)) + 1):
                 pages.append(Page(urls.page(term.url, n), kind, term.key, n))
@@ -404,7 +409,11 @@ class Renderer:
                 f"{title}{suffix}",
                 f"{description}{suffix}",
                 page.url,
-                feeds=(FeedLink(f"{self.config.title}: {term.title} (Atom)", term.feed_href, ATOM_TYPE),),
+                feeds=(
+                    FeedLink(
+                        f"{self.config.title}: {term.title} (Atom)", term.feed_href, ATOM_TYPE
+                    ),
+                ),
                 crumbs=(Link("Home", self.link(urls.HOME)), index),
             ),
             "term": term,
@@ -534,7 +543,9 @@ def sitemap(site: Site, pages: Iterable[Page], env: Environment) -> Output:
 
 def robots(site: Site) -> Output:
     """robots.txt: everything may be crawled; where the sitemap is."""
-    text = f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, urls.SITEMAP)}\n"
+    text = (
+        f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, urls.SITEMAP)}\n"
+    )
     return Output(urls.ROBOTS, text.encode())
 
 
@@ -546,4 +557,3 @@ def render_pages(site: Site, env: Environment) -> tuple[Output, ...]:
     outputs.append(sitemap(site, pages, env))
     outputs.append(robots(site))
     return tuple(outputs)
-

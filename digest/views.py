@@ -194,7 +194,9 @@ def make_views(site: Site) -> Views:
         t.key: Link(t.title, urls.link(base, urls.section(t.slug))) for t in site.section_terms
     }
     tag_links = {t.key: Link(t.title, urls.link(base, urls.tag(t.slug))) for t in site.tag_terms}
-    edition_links = {e.key: Link(e.title, urls.link(base, urls.edition(e.key))) for e in site.editions}
+    edition_links = {
+        e.key: Link(e.title, urls.link(base, urls.edition(e.key))) for e in site.editions
+    }
 
     items: dict[str, Item] = {}
     for eid in site.chronology:

@@ -37,15 +37,12 @@ class Written:
 def check_path(path: str) -> None:
     """Raise ValueError unless `path` is a relative, normalised POSIX path of a file
     inside the output folder (a bad one is a bug in render, not a content problem)."""
+    segments = path.split("/")
     if (
-        not path
-        or path.startswith("/")
-        or "\\" in path
+        "\\" in path
         or "\0" in path
-        or path.endswith("/")
+        or any(s in ("", ".", "..") for s in segments)
         or posixpath.normpath(path) != path
-        or path == ".."
-        or path.startswith("../")
     ):
         raise ValueError(f"output path {path!r} is not a relative path inside the output folder")
 
@@ -158,6 +155,12 @@ def _renameat2():
         function = libc.renameat2
     except (OSError, AttributeError):
         return None
-    function.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
+    function.argtypes = (
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_int,
+        ctypes.c_char_p,
+        ctypes.c_uint,
+    )
     function.restype = ctypes.c_int
     return function

@@ -45,9 +45,10 @@ def parse(path: Path) -> _Page:
 def _feed_allowed(rel: str, out: Path) -> bool:
     if rel in KNOWN_FEED_PATHS_UNTIL_FEEDS_MERGE:
         return True
-    return bool(KNOWN_TERM_FEED_UNTIL_FEEDS_MERGE.match(rel)) and (
-        out / rel.rsplit("/", 1)[0] / "index.html"
-    ).is_file()
+    return (
+        bool(KNOWN_TERM_FEED_UNTIL_FEEDS_MERGE.match(rel))
+        and (out / rel.rsplit("/", 1)[0] / "index.html").is_file()
+    )
 
 
 def broken_links(out: Path, base_url: str) -> list[str]:

@@ -31,7 +31,9 @@ def read_seed() -> tuple[list[str], list[str]]:
     read from the text itself (not through digest)."""
     seed = next((p for p in SEED_PLACES if p.exists()), None)
     if seed is None:
-        pytest.fail(f"the seed newsletter is missing (looked in {', '.join(map(str, SEED_PLACES))})")
+        pytest.fail(
+            f"the seed newsletter is missing (looked in {', '.join(map(str, SEED_PLACES))})"
+        )
     paragraphs = [p.strip() for p in seed.read_text(encoding="utf-8").split("\n\n") if p.strip()]
     titles: list[str] = []
     urls: list[str] = []
@@ -61,9 +63,7 @@ def page(browser):
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
     page.on("pageerror", lambda e: page.errors.append(str(e)))
     page.on("requestfailed", lambda r: page.errors.append(f"failed: {r.url}"))
-    page.on(
-        "response", lambda r: r.status >= 400 and page.errors.append(f"{r.status}: {r.url}")
-    )
+    page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status}: {r.url}"))
     yield page
     context.close()
 
@@ -90,7 +90,9 @@ def test_home_to_edition_to_item_to_agency_by_clicking(page, served_site: str) -
         "Cyberspace Administrations",
         exact=True,
     ).click()
-    assert page.url == served_site + "entries/cac-issues-the-provisions-on-administrative-enforcement/"
+    assert (
+        page.url == served_site + "entries/cac-issues-the-provisions-on-administrative-enforcement/"
+    )
     assert page.locator(".facts").inner_text().splitlines()[:4] == [
         "Date",
         "March 23, 2023",

@@ -194,10 +194,15 @@ class Renderer:
                 ),
             ),
         }
-        # The header and footer are the same on every page: rendered once.
+        # The head's common part, the header and the footer are the same on every
+        # page: rendered once.
+        self.globals["common_head"] = Markup(
+            self.template("partials/head.html").render(self.globals).rstrip("\n")
+        )
         self.globals["header"] = Markup(self.template("partials/header.html").render(self.globals))
         self.globals["footer"] = Markup(self.template("partials/footer.html").render(self.globals))
         self._rows: dict[str, Markup] = {}
+        self._bodies: dict[str, Markup] = {}
 
     def link(self, url: str) -> str:
         """An href under the base path."""
@@ -216,6 +221,17 @@ class Renderer:
         if found is None:
             item = self.views.items[eid]
             found = self._rows[eid] = Markup(self.template("partials/row.html").render(item=item))
+        return found
+
+    def body(self, eid: str) -> Markup:
+        """An item's body with its footnote markers (the same on its edition's page and
+        on its permalink)."""
+        found = self._bodies.get(eid)
+        if found is None:
+            item = self.views.items[eid]
+            found = self._bodies[eid] = Markup(
+                self.template("partials/body.html").render(item=item)
+            )
         return found
 
     def rows(self, ids: Iterable[str]) -> tuple[Markup, ...]:
@@ -316,6 +332,9 @@ class Renderer:
                 ),
             ),
             "edition": edition,
+            "bodies": {
+                item.id: self.body(item.id) for part in edition.sections for item in part.items
+            },
         }
 
     def _entry(self, page: Page) -> dict[str, object]:
@@ -360,7 +379,8 @@ class Renderer:
                 ),
             ),
             "item": item,
-            "related": tuple(self.views.items[r] for r in self.views.related[page.key]),
+            "body": self.body(page.key),
+            "related": self.rows(self.views.related[page.key]),
         }
 
     def _agencies(self, page: Page) -> dict[str, object]:

@@ -6,6 +6,8 @@ INSTALLED := $(VENV)/.installed
 DEV := $(VENV)/.installed-dev
 VNU := .tools/node_modules/vnu-jar/build/dist/vnu.jar
 
+GOLDEN_EPOCH := 1680480000
+
 .PHONY: site check test lint format golden bench clean tools
 
 $(INSTALLED): pyproject.toml
@@ -23,7 +25,7 @@ $(VNU):
 
 ## site: set up .venv and build site/ from entries/
 site: $(INSTALLED)
-	$(BIN)/digest check --entries entries
+	$(BIN)/digest build --entries entries --out site
 
 ## check: report every problem in entries/
 check: $(INSTALLED)
@@ -49,6 +51,10 @@ format: $(DEV)
 ## bench: digest's own benchmark (300, 3,000, 10,000 items): wall time and peak memory
 bench: $(INSTALLED)
 	$(BIN)/python -m tests.benchmark.run --sizes $(or $(SIZES),300,3000,10000)
+
+## golden: rebuild the expected golden site (review its diff before committing)
+golden: $(INSTALLED)
+	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) $(BIN)/digest build --quiet --no-cache --entries tests/sites/basic/entries --out tests/golden/basic
 
 clean:
 	rm -rf $(VENV) .tools site .digest-cache .pytest_cache .ruff_cache

@@ -9,12 +9,17 @@ from pathlib import Path
 
 from .cache import EntryCache, code_fingerprint, registry_fingerprint
 from .config import read_config
+from .feeds import render_feeds
 from .items import read_entries
 from .load import load
 from .model import Site, build_site
+from .output import Output
 from .problems import Problem
 from .registry import read_registry
+from .render import environment, render_pages
+from .theme import find_theme, read_static
 from .validate import validate_edition
+from .write import Written, write
 
 
 @dataclass(frozen=True, slots=True)
@@ -24,6 +29,16 @@ class Options:
     drafts: bool = False
     base_url: str | None = None
     cache_dir: Path | None = None  # None: no cache
+    quiet: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Built:
+    """What a build made."""
+
+    site: Site
+    pages: int  # HTML pages
+    written: Written
 
 
 def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None, list[Problem]]:
@@ -61,3 +76,20 @@ def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None,
     site, found = build_site(config, agencies, entries, settings, drafts=options.drafts)
     problems += found
     return (None if problems else site), problems
+
+
+def build(
+    entries_dir: Path, out_dir: Path, options: Options = Options()
+) -> tuple[Built | None, list[Problem]]:
+    """Check, render and write the site into `out_dir`. With any problem nothing is
+    written and the previous site stays as it was."""
+    site, problems = check(entries_dir, options)
+    if site is None:
+        return None, problems
+    theme = find_theme(entries_dir)
+    outputs: tuple[Output, ...] = render_pages(site, environment(theme.templates))
+    outputs += render_feeds(site)
+    outputs += read_static(theme.static)
+    written = write(outputs, out_dir)
+    pages = sum(1 for o in outputs if o.path.endswith(".html"))
+    return Built(site, pages, written), []

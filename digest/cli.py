@@ -8,10 +8,11 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+import time
 from pathlib import Path
 
 from . import __version__, new
-from .build import Options, check
+from .build import Options, build, check
 from .config import read_config
 from .exporter import EXPORT_FORMATS, export
 from .importer import check_planned, existing_entries, plan_import, write_planned
@@ -80,6 +81,21 @@ def _parser() -> argparse.ArgumentParser:
     )
     _entries_argument(p)
     p.set_defaults(run=_new)
+
+    p = commands.add_parser("build", help="check the entries and build the site")
+    _entries_argument(p)
+    p.add_argument(
+        "--out",
+        type=Path,
+        default=Path("site"),
+        metavar="DIR",
+        help="the output folder (default: site)",
+    )
+    p.add_argument("--base-url", metavar="URL", help="publish at this URL instead of site.yaml's")
+    p.add_argument("--drafts", action="store_true", help="build drafts as published items")
+    p.add_argument("--quiet", action="store_true", help="print nothing unless there are problems")
+    _cache_arguments(p)
+    p.set_defaults(run=_build)
     return parser
 
 
@@ -239,6 +255,34 @@ def _new(args: argparse.Namespace) -> int:
     except new.Refused as err:
         raise UsageError(str(err)) from None
     print(path.as_posix())
+    return EXIT_OK
+
+
+def _build(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    out: Path = args.out
+    if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
+        raise UsageError(f"--base-url must be an absolute http(s) URL, got {args.base_url!r}")
+    resolved = out.resolve()
+    if resolved == entries.resolve() or resolved in entries.resolve().parents:
+        raise UsageError(f"output folder {str(out)!r} would replace the entries folder")
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"output folder {str(out)!r} exists and is not a folder")
+    start = time.perf_counter()
+    options = Options(
+        drafts=args.drafts, base_url=args.base_url, quiet=args.quiet, cache_dir=_cache_dir(args)
+    )
+    built, problems = build(entries, out, options)
+    if problems:
+        sys.stdout.write(format_problems(problems, "text", prefix=_prefix(entries)))
+        return EXIT_PROBLEMS
+    if not args.quiet:
+        seconds = time.perf_counter() - start
+        print(
+            f"built {_count(len(built.site.entries), 'item')} in "
+            f"{_count(len(built.site.editions), 'edition')}: "
+            f"{_count(built.pages, 'page')} in {seconds:.2f} s"
+        )
     return EXIT_OK
 
 

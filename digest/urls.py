@@ -11,6 +11,9 @@ AGENCIES = "agencies/"
 SECTIONS = "sections/"  # the sections' pages live below it (and feed categories name it)
 TAGS = "tags/"  # likewise for tags
 ARCHIVE = "archive/"
+SECTIONS = "sections/"
+TAGS = "tags/"
+STATIC = "static/"
 FEEDS = "feeds/"
 ATOM = "feed.xml"
 RSS = "rss.xml"
@@ -54,6 +57,21 @@ def page(base: str, number: int) -> str:
 def feed(base: str) -> str:
     """The Atom feed of a list page at `base`."""
     return f"{base}feed.xml"
+
+
+def static(name: str) -> str:
+    """A file from static/ (the stylesheet, the icon): static/<name>."""
+    return f"{STATIC}{name}"
+
+
+def link(base_path: str, url: str) -> str:
+    """The href of `url` inside pages: under the site's base path ('/' or '/digest/')."""
+    return f"{base_path}{url}"
+
+
+def absolute(base_url: str, url: str) -> str:
+    """The full address of `url` (canonical, Open Graph, JSON-LD, sitemap)."""
+    return f"{base_url}{url}"
 
 
 def output_file(url: str) -> str:

@@ -1,0 +1,579 @@
+"""The fourth stage: the Site -> the pages, as bytes in memory (no I/O but reading the
+templates). One Jinja environment (autoescape on, StrictUndefined: a misspelt name in
+a template is an error, not an empty string), each template compiled once per build.
+
+The page list is a tuple of small `Page` values and each page renders from it alone
+(plus what `Renderer` computes once: views, the header and footer, the list rows), so
+pages can be rendered in any order, or spread over processes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template
+from markupsafe import Markup
+
+from . import urls
+from .model import MONTHS, Site
+from .output import Output
+from .views import EditionView, Item, Link, TermView, Views, disclaimer, json_ld, make_views
+
+PAGER_WINDOW = 2  # page links shown either side of the current page
+
+
+def environment(folders: Sequence[Path]) -> Environment:
+    """The Jinja environment over the template folders, the first folder winning file by
+    file."""
+    return Environment(
+        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
+        autoescape=True,
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page to render: its URL, its kind (the template and view it takes), which
+    edition, term or item (`key`) and which page of a paginated list (`number`)."""
+
+    url: str
+    kind: str
+    key: str = ""
+    number: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class FeedLink:
+    """A feed, for <link rel="alternate"> and the feeds page."""
+
+    title: str
+    href: str
+    type: str
+
+
+@dataclass(frozen=True, slots=True)
+class Head:
+    """What the base layout needs about a page."""
+
+    title: str
+    description: str
+    canonical: str
+    og_type: str = "website"
+    feeds: tuple[FeedLink, ...] = ()
+    json_ld: Markup | None = None
+    crumbs: tuple[Link, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Pager:
+    """Where a page sits in a paginated list; `links` holds (number, href), with None
+    for a gap."""
+
+    number: int
+    count: int
+    newer: str | None
+    older: str | None
+    links: tuple[tuple[int | None, str], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class MonthGroup:
+    """Archive rows of one month; `year` is set where a new year starts."""
+
+    year: int | None
+    title: str
+    anchor: str
+    rows: tuple[Markup, ...]
+
+
+ATOM_TYPE = "application/atom+xml"
+RSS_TYPE = "application/rss+xml"
+JSON_TYPE = "application/feed+json"
+
+
+def chunk(ids: tuple[str, ...], size: int) -> tuple[tuple[str, ...], ...]:
+    """A list cut into pages of `size`; an empty list is one empty page."""
+    return tuple(ids[i : i + size] for i in range(0, len(ids), size)) or ((),)
+
+
+def pager(base_path: str, base: str, number: int, count: int) -> Pager:
+    """The pager of page `number` of `count` at `base`: first, last and a window around
+    the current page, gaps between."""
+
+    def href(n: int) -> str:
+        return urls.link(base_path, urls.page(base, n))
+
+    shown = sorted(
+        {1, count}
+        | set(range(max(1, number - PAGER_WINDOW), min(count, number + PAGER_WINDOW) + 1))
+    )
+    links: list[tuple[int | None, str]] = []
+    for n in shown:
+        if links and links[-1][0] is not None and n - links[-1][0] > 1:
+            links.append((None, ""))
+        links.append((n, href(n)))
+    return Pager(
+        number=number,
+        count=count,
+        newer=href(number - 1) if number > 1 else None,
+        older=href(number + 1) if number < count else None,
+        links=tuple(links),
+    )
+
+
+def plan(site: Site, views: Views) -> tuple[Page, ...]:
+    """Every page of the site, in a fixed order."""
+    size = site.config.page_size
+    pages = [
+        Page(urls.HOME, "home"),
+        Page(urls.EDITIONS, "editions"),
+        *(Page(urls.edition(e.key), "edition", e.key) for e in views.editions),
+        *(Page(urls.entry(eid), "entry", eid) for eid in site.chronology),
+        Page(urls.AGENCIES, "agencies"),
+        Page(urls.SECTIONS, "sections"),
+        Page(urls.TAGS, "tags"),
+        Page(urls.FEEDS, "feeds"),
+    ]
+    for kind, terms in (
+        ("agency", views.agencies),
+        ("section", views.sections),
+        ("tag", views.tags),
+    ):
+        for term in views.listed(terms):
+            for n in range(1, len(chunk(term.entries, size)) + 1):
+                pages.append(Page(urls.page(term.url, n), kind, term.key, n))
+    for n in range(1, len(chunk(site.chronology, size)) + 1):
+        pages.append(Page(urls.page(urls.ARCHIVE, n), "archive", "", n))
+    pages.append(Page(urls.NOT_FOUND, "404"))
+    return tuple(pages)
+
+
+class Renderer:
+    """Renders pages of one site; holds what all pages share, computed once."""
+
+    def __init__(self, site: Site, env: Environment) -> None:
+        self.site = site
+        self.config = site.config
+        self.views = make_views(site)
+        self.base = site.config.base_path
+        self.templates: dict[str, Template] = {}
+        self.terms = {
+            (t.kind, t.key): t
+            for t in (*self.views.agencies, *self.views.sections, *self.views.tags)
+        }
+        self.editions = {e.key: e for e in self.views.editions}
+        self.env = env
+        self.globals = {
+            "site": self.config,
+            "href": {
+                "home": self.link(urls.HOME),
+                "editions": self.link(urls.EDITIONS),
+                "agencies": self.link(urls.AGENCIES),
+                "sections": self.link(urls.SECTIONS),
+                "tags": self.link(urls.TAGS),
+                "archive": self.link(urls.ARCHIVE),
+                "feeds": self.link(urls.FEEDS),
+                "css": self.link(urls.static("style.css")),
+                "icon": self.link(urls.static("icon.svg")),
+            },
+            "disclaimer": disclaimer(site),
+            "site_feeds": (
+                FeedLink(f"{self.config.title}: all items (Atom)", self.link(urls.ATOM), ATOM_TYPE),
+                FeedLink(f"{self.config.title}: all items (RSS)", self.link(urls.RSS), RSS_TYPE),
+                FeedLink(
+                    f"{self.config.title}: all items (JSON Feed)",
+                    self.link(urls.JSON_FEED),
+                    JSON_TYPE,
+                ),
+            ),
+        }
+        # The head's common part, the header and the footer are the same on every
+        # page: rendered once.
+        self.globals["common_head"] = Markup(
+            self.template("partials/head.html").render(self.globals).rstrip("\n")
+        )
+        self.globals["header"] = Markup(self.template("partials/header.html").render(self.globals))
+        self.globals["footer"] = Markup(self.template("partials/footer.html").render(self.globals))
+        self._rows: dict[str, Markup] = {}
+        self._bodies: dict[str, Markup] = {}
+
+    def link(self, url: str) -> str:
+        """An href under the base path."""
+        return urls.link(self.base, url)
+
+    def template(self, name: str) -> Template:
+        """A template, compiled once."""
+        found = self.templates.get(name)
+        if found is None:
+            found = self.templates[name] = self.env.get_template(name)
+        return found
+
+    def row(self, eid: str) -> Markup:
+        """An item's line in a list page (the same on every list it is on)."""
+        found = self._rows.get(eid)
+        if found is None:
+            item = self.views.items[eid]
+            found = self._rows[eid] = Markup(self.template("partials/row.html").render(item=item))
+        return found
+
+    def body(self, eid: str) -> Markup:
+        """An item's body with its footnote markers (the same on its edition's page and
+        on its permalink)."""
+        found = self._bodies.get(eid)
+        if found is None:
+            item = self.views.items[eid]
+            found = self._bodies[eid] = Markup(
+                self.template("partials/body.html").render(item=item)
+            )
+        return found
+
+    def rows(self, ids: Iterable[str]) -> tuple[Markup, ...]:
+        """The rows of these items."""
+        return tuple(self.row(eid) for eid in ids)
+
+    def head(self, title: str, description: str, url: str, **more) -> Head:
+        """A page's head; its title gets the site's name appended."""
+        full = f"{title} · {self.config.title}" if title else self.config.title
+        return Head(full, description, urls.absolute(self.config.base_url, url), **more)
+
+    def render_page(self, page: Page) -> Output:
+        """One page as an output file."""
+        context = getattr(self, f"_{page.kind}".replace("404", "not_found"))(page)
+        html = self.template(f"{page.kind}.html").render(self.globals, **context)
+        return Output(urls.output_file(page.url), html.encode())
+
+    # One method per page kind: the context its template gets.
+
+    def _home(self, page: Page) -> dict[str, object]:
+        views = self.views
+        latest = views.editions[0] if views.editions else None
+        data = {
+            "@context": "https://schema.org",
+            "@type": "WebSite",
+            "name": self.config.title,
+            "url": self.config.base_url,
+            "inLanguage": self.config.language,
+        }
+        if self.config.description:
+            data["description"] = self.config.description
+        return {
+            "head": self.head(
+                "",
+                self.config.description or self.config.title,
+                page.url,
+                feeds=(self._editions_feed(),),
+                json_ld=json_ld(data),
+            ),
+            "latest": latest,
+            "earlier": views.editions[1:13],
+            "more_editions": len(views.editions) > 13,
+            "sections": views.listed(views.sections),
+            "agency_count": len(views.listed(views.agencies)),
+            "tag_count": len(views.tags),
+            "item_count": len(views.items),
+        }
+
+    def _editions_feed(self) -> FeedLink:
+        return FeedLink(
+            f"{self.config.title}: editions (Atom)", self.link(urls.EDITIONS_FEED), ATOM_TYPE
+        )
+
+    def _editions(self, page: Page) -> dict[str, object]:
+        n = len(self.views.editions)
+        return {
+            "head": self.head(
+                "All editions",
+                f"Every monthly edition of {self.config.title}, newest first ({n} in all).",
+                page.url,
+                feeds=(self._editions_feed(),),
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "editions": self.views.editions,
+        }
+
+    def _edition(self, page: Page) -> dict[str, object]:
+        edition: EditionView = self.editions[page.key]
+        titles = ", ".join(s.title for s in edition.sections)
+        description = (
+            f"The {edition.title} edition of {self.config.title}: "
+            f"{edition.count} item{'' if edition.count == 1 else 's'} ({titles})."
+        )
+        data = {
+            "@context": "https://schema.org",
+            "@type": "PublicationIssue",
+            "name": f"{self.config.title}, {edition.title}",
+            "datePublished": edition.published_iso,
+            "url": edition.canonical,
+            "inLanguage": self.config.language,
+            "isPartOf": {
+                "@type": "Periodical",
+                "name": self.config.title,
+                "url": self.config.base_url,
+            },
+        }
+        return {
+            "head": self.head(
+                f"{edition.title} edition",
+                description,
+                page.url,
+                og_type="article",
+                feeds=(self._editions_feed(),),
+                json_ld=json_ld(data),
+                crumbs=(
+                    Link("Home", self.link(urls.HOME)),
+                    Link("Editions", self.link(urls.EDITIONS)),
+                ),
+            ),
+            "edition": edition,
+            "bodies": {
+                item.id: self.body(item.id) for part in edition.sections for item in part.items
+            },
+        }
+
+    def _entry(self, page: Page) -> dict[str, object]:
+        item: Item = self.views.items[page.key]
+        entry = self.site.entries[page.key]
+        data: dict[str, object] = {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": item.title,
+            "datePublished": item.iso,
+            "url": item.canonical,
+            "mainEntityOfPage": item.canonical,
+            "inLanguage": self.config.language,
+            "articleSection": item.section.text,
+            "description": item.description,
+            "publisher": {
+                "@type": "Organization",
+                "name": self.config.author,
+                "url": self.config.base_url,
+            },
+            "author": {"@type": "Organization", "name": self.config.author},
+            "about": [
+                {"@type": "GovernmentOrganization", "name": name.text} for name in item.agency_names
+            ],
+            "citation": list(entry.sources),
+        }
+        if item.updated_iso:
+            data["dateModified"] = item.updated_iso
+        if entry.tags:
+            data["keywords"] = list(entry.tags)
+        return {
+            "head": self.head(
+                item.title,
+                item.description,
+                page.url,
+                og_type="article",
+                json_ld=json_ld(data),
+                crumbs=(
+                    Link("Home", self.link(urls.HOME)),
+                    Link(f"{item.edition.text} edition", item.edition.href),
+                    item.section,
+                ),
+            ),
+            "item": item,
+            "body": self.body(page.key),
+            "related": self.rows(self.views.related[page.key]),
+        }
+
+    def _agencies(self, page: Page) -> dict[str, object]:
+        return {
+            "head": self.head(
+                "Agencies",
+                f"The authorities, courts and other bodies in {self.config.title}, by level, "
+                "with the number of items about each.",
+                page.url,
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "groups": self.views.agency_groups,
+        }
+
+    def _sections(self, page: Page) -> dict[str, object]:
+        return {
+            "head": self.head(
+                "Sections",
+                f"The sections of {self.config.title}: "
+                + ", ".join(t.title for t in self.views.sections)
+                + ".",
+                page.url,
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "sections": self.views.sections,
+        }
+
+    def _tags(self, page: Page) -> dict[str, object]:
+        return {
+            "head": self.head(
+                "Tags",
+                f"Every topic tag in {self.config.title}, with the number of items on each.",
+                page.url,
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "tags": self.views.tags,
+        }
+
+    def _term(self, page: Page, kind: str, title: str, index: Link, description: str):
+        term: TermView = self.terms[(kind, page.key)]
+        pages = chunk(term.entries, self.config.page_size)
+        count = len(pages)
+        suffix = f" (page {page.number} of {count})" if count > 1 else ""
+        return {
+            "head": self.head(
+                f"{title}{suffix}",
+                f"{description}{suffix}",
+                page.url,
+                feeds=(
+                    FeedLink(
+                        f"{self.config.title}: {term.title} (Atom)", term.feed_href, ATOM_TYPE
+                    ),
+                ),
+                crumbs=(Link("Home", self.link(urls.HOME)), index),
+            ),
+            "term": term,
+            "rows": self.rows(pages[page.number - 1]),
+            "pager": pager(self.base, term.url, page.number, count),
+        }
+
+    def _agency(self, page: Page) -> dict[str, object]:
+        term = self.terms[("agency", page.key)]
+        agency = term.agency
+        n = len(term.entries)
+        return self._term(
+            page,
+            "agency",
+            f"{agency.name} ({agency.key})" if agency and agency.name != agency.key else term.title,
+            Link("Agencies", self.link(urls.AGENCIES)),
+            f"{n} item{'' if n == 1 else 's'} about the {term.title} in {self.config.title}, newest first.",
+        )
+
+    def _section(self, page: Page) -> dict[str, object]:
+        term = self.terms[("section", page.key)]
+        n = len(term.entries)
+        return self._term(
+            page,
+            "section",
+            term.title,
+            Link("Sections", self.link(urls.SECTIONS)),
+            f"{n} item{'' if n == 1 else 's'} in the {term.title} section of "
+            f"{self.config.title}, across all editions, newest first.",
+        )
+
+    def _tag(self, page: Page) -> dict[str, object]:
+        term = self.terms[("tag", page.key)]
+        n = len(term.entries)
+        return self._term(
+            page,
+            "tag",
+            f"Tagged {term.title}",
+            Link("Tags", self.link(urls.TAGS)),
+            f"{n} item{'' if n == 1 else 's'} tagged {term.title} in {self.config.title}, newest first.",
+        )
+
+    def _archive(self, page: Page) -> dict[str, object]:
+        pages = chunk(self.site.chronology, self.config.page_size)
+        count = len(pages)
+        ids = pages[page.number - 1]
+        groups: list[MonthGroup] = []
+        year = None
+        current: tuple[int, int] | None = None
+        rows: list[Markup] = []
+        for eid in ids:
+            ym = self.views.items[eid].year_month
+            if ym != current:
+                if current is not None:
+                    groups.append(self._month(current, year, rows))
+                year = ym[0] if current is None or ym[0] != current[0] else None
+                current, rows = ym, []
+            rows.append(self.row(eid))
+        if current is not None:
+            groups.append(self._month(current, year, rows))
+        suffix = f" (page {page.number} of {count})" if count > 1 else ""
+        return {
+            "head": self.head(
+                f"Archive{suffix}",
+                f"Every item of {self.config.title} by year and month, newest first{suffix}.",
+                page.url,
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "groups": tuple(groups),
+            "pager": pager(self.base, urls.ARCHIVE, page.number, count),
+        }
+
+    @staticmethod
+    def _month(ym: tuple[int, int], year: int | None, rows: list[Markup]) -> MonthGroup:
+        return MonthGroup(
+            year, f"{MONTHS[ym[1] - 1]} {ym[0]}", f"m-{ym[0]}-{ym[1]:02d}", tuple(rows)
+        )
+
+    def _feeds(self, page: Page) -> dict[str, object]:
+        views = self.views
+
+        def atom(term: TermView) -> FeedLink:
+            return FeedLink(term.title, term.feed_href, ATOM_TYPE)
+
+        return {
+            "head": self.head(
+                "Feeds",
+                f"Follow {self.config.title} in a feed reader: every item, every edition, "
+                "or one section, agency or tag.",
+                page.url,
+                feeds=(self._editions_feed(),),
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "editions_feed": self._editions_feed(),
+            "section_feeds": tuple(atom(t) for t in views.listed(views.sections)),
+            "agency_feeds": tuple(atom(t) for t in views.listed(views.agencies)),
+            "tag_feeds": tuple(atom(t) for t in views.tags),
+        }
+
+    def _not_found(self, page: Page) -> dict[str, object]:
+        return {
+            "head": self.head(
+                "Page not found",
+                f"This page is not part of {self.config.title}.",
+                page.url,
+            ),
+        }
+
+
+def sitemap(site: Site, pages: Iterable[Page], env: Environment) -> Output:
+    """sitemap.xml: every page but the 404, with the date its content last changed where
+    one is known (items and editions)."""
+    lastmod: dict[str, str] = {}
+    for eid, entry in site.entries.items():
+        day = entry.updated or entry.date
+        lastmod[urls.entry(eid)] = day.isoformat()
+    for edition in site.editions:
+        lastmod[urls.edition(edition.key)] = edition.published.isoformat()
+    rows = tuple(
+        (urls.absolute(site.config.base_url, p.url), lastmod.get(p.url))
+        for p in pages
+        if p.kind != "404"
+    )
+    xml = env.get_template("sitemap.xml").render(rows=rows)
+    return Output(urls.SITEMAP, xml.encode())
+
+
+def robots(site: Site) -> Output:
+    """robots.txt: everything may be crawled; where the sitemap is."""
+    text = (
+        f"User-agent: *\nAllow: /\n\nSitemap: {urls.absolute(site.config.base_url, urls.SITEMAP)}\n"
+    )
+    return Output(urls.ROBOTS, text.encode())
+
+
+def render_pages(site: Site, env: Environment) -> tuple[Output, ...]:
+    """Every page of the site, the sitemap and robots.txt."""
+    renderer = Renderer(site, env)
+    pages = plan(site, renderer.views)
+    outputs = [renderer.render_page(page) for page in pages]
+    outputs.append(sitemap(site, pages, env))
+    outputs.append(robots(site))
+    return tuple(outputs)

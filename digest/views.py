@@ -1,0 +1,335 @@
+"""What templates see: the Site turned into plain, ready-to-print values (dates as
+text, links as hrefs under the base path, related items chosen), computed once per
+build. Templates only present these; every decision about content is made here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import html
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from markupsafe import Markup
+
+from . import urls
+from .markup import render as render_markdown
+from .markup import render_inline
+from .model import MONTHS, Edition, Site, Term
+from .registry import LEVEL_TITLES, LEVELS, Agency
+
+RELATED = 5
+DESCRIPTION_CHARS = 160
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A link: text and href (under the base path)."""
+
+    text: str
+    href: str
+
+
+@dataclass(frozen=True, slots=True)
+class Note:
+    """A numbered source of an item."""
+
+    number: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    """One news item, ready to show."""
+
+    id: str
+    title: str
+    title_zh: str | None
+    href: str
+    canonical: str
+    date: str  # "March 23, 2023", or "March 2023" when only the month is known
+    iso: str  # "2023-03-23" or "2023-03"
+    section: Link
+    edition: Link
+    agencies: tuple[Link, ...]  # text: the agency's key (the newsletter's abbreviation)
+    agency_names: tuple[Link, ...]  # text: the agency's full name
+    tags: tuple[Link, ...]
+    # The body split before its last closing </p>, so the footnote markers can go at
+    # the end of the last paragraph, where the newsletter puts its numbers.
+    body_head: Markup
+    body_tail: Markup
+    notes: tuple[Note, ...]
+    effective: str | None
+    effective_iso: str | None
+    updated: str | None
+    updated_iso: str | None
+    description: str
+    year_month: tuple[int, int]
+
+
+@dataclass(frozen=True, slots=True)
+class SectionPart:
+    """One section of an edition."""
+
+    category: str
+    title: str
+    anchor: str
+    href: str  # the section's page across editions
+    items: tuple[Item, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An entry of an edition's numbered source list."""
+
+    number: int
+    url: str
+    item_id: str
+    item_title: str
+
+
+@dataclass(frozen=True, slots=True)
+class EditionView:
+    """A monthly edition, ready to show."""
+
+    key: str
+    title: str
+    href: str
+    canonical: str
+    published: str
+    published_iso: str
+    intro: Markup | None
+    sections: tuple[SectionPart, ...]
+    sources: tuple[Source, ...]
+    count: int
+    newer: Link | None
+    older: Link | None
+
+
+@dataclass(frozen=True, slots=True)
+class TermView:
+    """An agency, a section or a tag with its items (ids, newest first)."""
+
+    kind: str
+    key: str
+    title: str
+    url: str  # site-relative, for urls.page()
+    href: str
+    entries: tuple[str, ...]
+    feed_href: str
+    agency: Agency | None = None
+    level_title: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AgencyGroup:
+    """The agencies of one level, registry order."""
+
+    level: str
+    title: str
+    agencies: tuple[TermView, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Views:
+    """Everything the pages are made from, computed once per build."""
+
+    items: Mapping[str, Item]
+    editions: tuple[EditionView, ...]  # newest first
+    agencies: tuple[TermView, ...]  # every agency in the registry
+    agency_groups: tuple[AgencyGroup, ...]
+    sections: tuple[TermView, ...]
+    tags: tuple[TermView, ...]
+    related: Mapping[str, tuple[str, ...]]
+
+    def listed(self, terms: tuple[TermView, ...]) -> tuple[TermView, ...]:
+        """The terms that have items, hence pages."""
+        return tuple(t for t in terms if t.entries)
+
+
+def format_date(date: datetime.date, precision: str = "day") -> str:
+    """'March 23, 2023', or 'March 2023' for month precision (English, not the locale's)."""
+    month = MONTHS[date.month - 1]
+    return f"{month} {date.year}" if precision == "month" else f"{month} {date.day}, {date.year}"
+
+
+def iso_date(date: datetime.date, precision: str = "day") -> str:
+    """'2023-03-23', or '2023-03' for month precision (valid in <time datetime>)."""
+    return date.isoformat()[:7] if precision == "month" else date.isoformat()
+
+
+def describe(markup: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """Plain text of an HTML fragment, cut at a word to at most `limit` characters."""
+    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def json_ld(data: Mapping[str, object]) -> Markup:
+    """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so
+    the text can never close the element."""
+    text = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return Markup(text)
+
+
+def make_views(site: Site) -> Views:
+    """All views of the site."""
+    base = site.config.base_path
+    cfg = site.config
+    agency_links = {}
+    for term in site.agency_terms:
+        agency_links[term.key] = (
+            Link(term.key, urls.link(base, urls.agency(term.slug))),
+            Link(site.agencies[term.key].name, urls.link(base, urls.agency(term.slug))),
+        )
+    section_links = {
+        t.key: Link(t.title, urls.link(base, urls.section(t.slug))) for t in site.section_terms
+    }
+    tag_links = {t.key: Link(t.title, urls.link(base, urls.tag(t.slug))) for t in site.tag_terms}
+    edition_links = {
+        e.key: Link(e.title, urls.link(base, urls.edition(e.key))) for e in site.editions
+    }
+
+    items: dict[str, Item] = {}
+    for eid in site.chronology:
+        entry = site.entries[eid]
+        html_body = entry.html
+        stripped = html_body.rstrip()
+        if stripped.endswith("</p>"):
+            head, tail = stripped[:-4], "</p>\n"
+        else:
+            head, tail = html_body, ""
+        url = urls.entry(eid)
+        items[eid] = Item(
+            id=eid,
+            title=entry.title,
+            title_zh=entry.title_zh,
+            href=urls.link(base, url),
+            canonical=urls.absolute(cfg.base_url, url),
+            date=format_date(entry.date, entry.date_precision),
+            iso=iso_date(entry.date, entry.date_precision),
+            section=section_links[entry.category],
+            edition=edition_links[entry.edition],
+            agencies=tuple(agency_links[a][0] for a in entry.agencies),
+            agency_names=tuple(agency_links[a][1] for a in entry.agencies),
+            tags=tuple(tag_links[t] for t in entry.tags),
+            body_head=Markup(head),
+            body_tail=Markup(tail),
+            notes=tuple(
+                Note(n, url) for n, url in zip(site.notes[eid], entry.sources, strict=True)
+            ),
+            effective=format_date(entry.effective) if entry.effective else None,
+            effective_iso=entry.effective.isoformat() if entry.effective else None,
+            updated=format_date(entry.updated) if entry.updated else None,
+            updated_iso=entry.updated.isoformat() if entry.updated else None,
+            description=describe(entry.html),
+            year_month=(entry.date.year, entry.date.month),
+        )
+
+    editions = tuple(
+        _edition(site, ed, items, edition_links, i) for i, ed in enumerate(site.editions)
+    )
+
+    def term_view(term: Term, url: str, agency: Agency | None = None) -> TermView:
+        return TermView(
+            kind=term.kind,
+            key=term.key,
+            title=term.title,
+            url=url,
+            href=urls.link(base, url),
+            entries=term.entries,
+            feed_href=urls.link(base, urls.feed(url)),
+            agency=agency,
+            level_title=LEVEL_TITLES[agency.level] if agency else None,
+        )
+
+    agencies = tuple(
+        term_view(t, urls.agency(t.slug), site.agencies[t.key]) for t in site.agency_terms
+    )
+    groups = tuple(
+        AgencyGroup(level, LEVEL_TITLES[level], members)
+        for level in LEVELS
+        if (members := tuple(a for a in agencies if a.agency and a.agency.level == level))
+    )
+    return Views(
+        items=MappingProxyType(items),
+        editions=editions,
+        agencies=agencies,
+        agency_groups=groups,
+        sections=tuple(term_view(t, urls.section(t.slug)) for t in site.section_terms),
+        tags=tuple(term_view(t, urls.tag(t.slug)) for t in site.tag_terms),
+        related=MappingProxyType(related(site)),
+    )
+
+
+def _edition(
+    site: Site,
+    edition: Edition,
+    items: Mapping[str, Item],
+    links: Mapping[str, Link],
+    index: int,
+) -> EditionView:
+    base = site.config.base_path
+    url = urls.edition(edition.key)
+    newer = site.editions[index - 1].key if index > 0 else None
+    older = site.editions[index + 1].key if index + 1 < len(site.editions) else None
+    return EditionView(
+        key=edition.key,
+        title=edition.title,
+        href=urls.link(base, url),
+        canonical=urls.absolute(site.config.base_url, url),
+        published=format_date(edition.published),
+        published_iso=edition.published.isoformat(),
+        intro=Markup(render_markdown(edition.intro).html) if edition.intro else None,
+        sections=tuple(
+            SectionPart(
+                category=s.category,
+                title=s.title,
+                anchor=f"section-{s.category}",
+                href=urls.link(base, urls.section(s.category)),
+                items=tuple(items[eid] for eid in s.entries),
+            )
+            for s in edition.sections
+        ),
+        sources=tuple(
+            Source(f.number, f.url, f.entry, items[f.entry].title) for f in edition.footnotes
+        ),
+        count=len(edition.entries),
+        newer=links[newer] if newer else None,
+        older=links[older] if older else None,
+    )
+
+
+def related(site: Site, limit: int = RELATED) -> dict[str, tuple[str, ...]]:
+    """Per item, up to `limit` other items sharing an agency or a tag, newest first.
+
+    Each term lists its items newest first, so the newest `limit` neighbours through a
+    term are among the first `limit + 1` of its list: an item looks at that many per
+    term, never at the whole list (linear in the number of items, not quadratic)."""
+    rank = {eid: i for i, eid in enumerate(site.chronology)}
+    heads: dict[tuple[str, str], tuple[str, ...]] = {}
+    for term in (*site.agency_terms, *site.tag_terms):
+        heads[(term.kind, term.key)] = term.entries[: limit + 1]
+    result: dict[str, tuple[str, ...]] = {}
+    for eid, entry in site.entries.items():
+        found: set[str] = set()
+        for key in entry.agencies:
+            found.update(heads.get(("agency", key), ()))
+        for key in entry.tags:
+            found.update(heads.get(("tag", key), ()))
+        found.discard(eid)
+        result[eid] = tuple(sorted(found, key=rank.__getitem__)[:limit])
+    return result
+
+
+def disclaimer(site: Site) -> Markup:
+    """The site's disclaimer as inline HTML ('' when there is none)."""
+    return Markup(render_inline(site.config.disclaimer)) if site.config.disclaimer else Markup("")

@@ -1,0 +1,114 @@
+"""The write stage: exactly the outputs, swapped in atomically, unchanged files kept,
+bad or repeated paths refused, leftovers of a killed build cleaned."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from digest import write as write_module
+from digest.output import Output
+from digest.write import check_path, write
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_writes_exactly_the_outputs(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    written = write([Output("index.html", b"home"), Output("a/b/index.html", b"b")], out)
+    assert files(out) == {"index.html": b"home", "a/b/index.html": b"b"}
+    assert (written.files, written.unchanged) == (2, 0)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_rebuild_replaces_the_old_site_and_keeps_unchanged_files(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write([Output("same.css", b"css"), Output("old.html", b"old"), Output("x.html", b"1")], out)
+    inode = (out / "same.css").stat().st_ino
+    os.utime(out / "same.css", (1_000_000, 1_000_000))
+    written = write([Output("same.css", b"css"), Output("x.html", b"2")], out)
+    assert files(out) == {"same.css": b"css", "x.html": b"2"}
+    assert (written.files, written.unchanged) == (2, 1)
+    assert (out / "same.css").stat().st_ino == inode
+    assert (out / "same.css").stat().st_mtime == 1_000_000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_without_renameat2_the_swap_falls_back_to_two_renames(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(write_module, "_renameat2", lambda: None)
+    out = tmp_path / "site"
+    write([Output("a.html", b"1")], out)
+    write([Output("b.html", b"2")], out)
+    assert files(out) == {"b.html": b"2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_renameat2_is_used_on_linux(tmp_path: Path) -> None:
+    a, b = tmp_path / "a", tmp_path / "b"
+    a.mkdir()
+    b.mkdir()
+    (a / "f").write_text("a")
+    assert write_module._exchange(a, b) is True
+    assert (b / "f").read_text() == "a"
+    assert not (a / "f").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["", "/etc/passwd", "../up", "a/../../up", "a/./b", "a//b", "dir/", "a\\b", ".", ".."],
+)
+def test_unsafe_paths_are_refused(path: str, tmp_path: Path) -> None:
+    with pytest.raises(ValueError) as err:
+        check_path(path)
+    assert str(err.value) == f"output path {path!r} is not a relative path inside the output folder"
+    with pytest.raises(ValueError):
+        write([Output(path, b"x")], tmp_path / "site")
+    assert not (tmp_path / "site").exists()
+
+
+def test_a_path_written_twice_is_a_bug_and_changes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write([Output("keep.html", b"old")], out)
+    with pytest.raises(ValueError) as err:
+        write([Output("a.html", b"1"), Output("a.html", b"2")], out)
+    assert str(err.value) == "output path 'a.html' is written twice"
+    assert files(out) == {"keep.html": b"old"}
+
+
+def test_a_failed_write_leaves_the_old_site_and_no_temporary_folder(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write([Output("keep.html", b"old")], out)
+    # "a" is a file, so "a/b.html" cannot be made: the write fails half way.
+    with pytest.raises(OSError):
+        write([Output("a", b"file"), Output("a/b.html", b"x")], out)
+    assert files(out) == {"keep.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_leftovers_of_a_killed_build_are_removed(tmp_path: Path) -> None:
+    (tmp_path / ".site.tmp-abc123").mkdir()
+    (tmp_path / ".site.tmp-abc123" / "half.html").write_text("half")
+    (tmp_path / ".site.old-def456").mkdir()
+    (tmp_path / ".other.tmp-1").mkdir()  # another output's: not ours to remove
+    write([Output("index.html", b"new")], tmp_path / "site")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-1", "site"]
+
+
+def test_the_new_site_is_readable_by_others(tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        write([Output("index.html", b"x")], tmp_path / "site")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755
+    assert (tmp_path / "site" / "index.html").stat().st_mode & 0o777 == 0o644

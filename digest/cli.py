@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from . import __version__, new
+from . import __version__, new, serve
 from .build import Options, build, check
 from .config import read_config
 from .exporter import EXPORT_FORMATS, export
@@ -96,7 +96,28 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true", help="print nothing unless there are problems")
     _cache_arguments(p)
     p.set_defaults(run=_build)
+
+    p = commands.add_parser(
+        "serve", help="preview the site with drafts; rebuild and reload on every save"
+    )
+    _entries_argument(p)
+    p.add_argument(
+        "--port", type=_port, default=8000, metavar="PORT", help="default: 8000; 0 picks a free one"
+    )
+    p.add_argument(
+        "--host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address to listen on (default: 127.0.0.1, this machine only)",
+    )
+    p.set_defaults(run=_serve)
     return parser
+
+
+def _port(text: str) -> int:
+    if not (text.isdigit() and 0 <= int(text) <= 65535):
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535, got {text!r}")
+    return int(text)
 
 
 def _edition_key(text: str) -> str:
@@ -283,6 +304,29 @@ def _build(args: argparse.Namespace) -> int:
             f"{_count(len(built.site.editions), 'edition')}: "
             f"{_count(built.pages, 'page')} in {seconds:.2f} s"
         )
+    return EXIT_OK
+
+
+def _serve(args: argparse.Namespace) -> int:
+    entries = _entries_dir(args)
+    warning = serve.exposure_warning(args.host)
+    if warning:
+        print(f"digest serve: warning: {warning}", file=sys.stderr, flush=True)
+    settings = serve.Settings(entries, args.host, args.port, prefix=_prefix(entries))
+    # Ctrl-C is how a serve ends: a clean stop and exit 0, not a traceback.
+    try:
+        server = serve.start(settings, sys.stdout)
+    except serve.ListenError as err:
+        raise UsageError(f"{err} (try another --port, or --port 0)") from None
+    except KeyboardInterrupt:
+        return EXIT_OK
+    try:
+        server.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.stop()
+    print("stopped", flush=True)
     return EXIT_OK
 
 

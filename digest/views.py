@@ -70,6 +70,9 @@ class Item:
     updated_iso: str | None
     description: str
     year_month: tuple[int, int]
+    # Only a build with drafts (`digest serve`, `build --drafts`) has draft items at
+    # all; the templates mark them so a preview is never mistaken for the real thing.
+    draft: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +235,7 @@ def make_views(site: Site) -> Views:
             updated_iso=entry.updated.isoformat() if entry.updated else None,
             description=describe(entry.html),
             year_month=(entry.date.year, entry.date.month),
+            draft=entry.draft,
         )
 
     editions = tuple(

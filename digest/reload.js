@@ -72,6 +72,10 @@
   }
 
   var events = new EventSource("/__digest__/events");
+  events.addEventListener("open", function () {
+    // Says "this page follows the builds" (for a look in the inspector, and for tests).
+    document.documentElement.setAttribute("data-digest-live", "");
+  });
   events.addEventListener("status", function (event) {
     update(JSON.parse(event.data));
   });

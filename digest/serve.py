@@ -348,7 +348,7 @@ class Server:
     # Starting: listen (the port is known), watch, build once, then serve.
 
     def _start(self) -> None:
-        host = self.settings.host
+        host = self.settings.host.strip("[]")  # [::1], as in a URL, binds as ::1
         try:
             self._http = _HTTPServer((host, self.settings.port), self.root, self.board)
         except OSError as err:

@@ -297,6 +297,24 @@ def test_a_first_build_with_problems_waits_for_the_fix(entries: Path) -> None:
         assert get(server.port, "/")[0] == 200
 
 
+def test_a_broken_template_is_shown_and_the_last_build_kept(entries: Path) -> None:
+    """A site's own template with a syntax error: Jinja raises, serve keeps going."""
+    own = entries.parent / "templates"
+    own.mkdir()
+    (own / "entry.html").write_text(
+        (ROOT / "templates" / "entry.html").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    with running(entries) as server:
+        edit(own / "entry.html", "{% endblock %}", "{% endblok %}")
+        problems = wait_for(lambda: status(server)["problems"], "the failed build")
+        assert problems[0].startswith("build failed: TemplateSyntaxError: ")
+        assert status(server)["build"] == 1
+        assert get(server.port, "/" + ITEM_URL)[0] == 200
+        edit(own / "entry.html", "{% endblok %}", "{% endblock %}")
+        wait_for(lambda: status(server)["build"] == 2, "the build after the fix")
+        assert status(server)["problems"] == []
+
+
 def test_serve_builds_drafts_with_their_mark(entries: Path) -> None:
     from test_drafts import DRAFT, DRAFT_ID, MARK
 

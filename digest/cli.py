@@ -19,6 +19,7 @@ from .importer import check_planned, existing_entries, plan_import, write_planne
 from .load import AGENCIES_FILE, EDITION_DIR, MAX_FILE_BYTES, decode, load, load_document
 from .problems import FORMATS, Problem, format_problems, summary
 from .registry import read_registry
+from .schemas import SCHEMAS, schema_path
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -111,6 +112,9 @@ def _parser() -> argparse.ArgumentParser:
         help="the address to listen on (default: 127.0.0.1, this machine only)",
     )
     p.set_defaults(run=_serve)
+    p = commands.add_parser("schema", help="print a JSON Schema for editors' tools")
+    p.add_argument("kind", choices=sorted(SCHEMAS), help="which file it describes")
+    p.set_defaults(run=_schema)
     return parser
 
 
@@ -327,6 +331,11 @@ def _serve(args: argparse.Namespace) -> int:
     finally:
         server.stop()
     print("stopped", flush=True)
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(schema_path(args.kind).read_text(encoding="utf-8"))
     return EXIT_OK
 
 

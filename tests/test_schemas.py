@@ -115,3 +115,15 @@ def test_schema_catches_a_wrong_category() -> None:
             "source": "https://a.example/",
         },
     ) == {"category"}
+
+
+def test_digest_schema_prints_each_schema() -> None:
+    import subprocess
+    import sys
+
+    for kind in SCHEMAS:
+        result = subprocess.run(
+            [sys.executable, "-m", "digest", "schema", kind], capture_output=True, text=True
+        )
+        assert result.returncode == 0
+        assert json.loads(result.stdout) == json.loads(schema_path(kind).read_text())

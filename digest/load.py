@@ -17,6 +17,8 @@ EDITION_DIR = re.compile(r"^\d{4}-\d{2}$")
 SITE_FILE = "site.yaml"
 AGENCIES_FILE = "agencies.yaml"
 EDITION_FILE = "edition.yaml"
+# Characters outside XML 1.0's Char (tab, LF and CR are fine; CR is made LF).
+_UNSHOWABLE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +114,20 @@ def decode(rel: str, data: bytes) -> tuple[str | None, list[Problem]]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [Problem(rel, line, "file", "contains a NUL character (a binary file?)")]
+    bad = _UNSHOWABLE.search(text)
+    if bad:
+        # XML (so every feed) cannot carry these, and they are invisible on a page:
+        # typically a Word line break (U+000B) or page break (U+000C) pasted in.
+        line = text.count("\n", 0, bad.start()) + 1
+        return None, [
+            Problem(
+                rel,
+                line,
+                "file",
+                f"contains the control character U+{ord(bad[0]):04X}; "
+                "replace it with a space or a line break",
+            )
+        ]
     return text, []
 
 

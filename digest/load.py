@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -79,7 +80,12 @@ def read_bytes(root: Path, rel: str) -> tuple[bytes | None, list[Problem]]:
                 Problem(rel, 0, "file", "is a symbolic link that leads outside the entries folder")
             ]
     try:
-        with open(path, "rb") as fh:
+        # Non-blocking, so that a named pipe cannot hang the build; only files are read.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, [
+                    Problem(rel, 0, "file", "is not a regular file (a pipe or a device?)")
+                ]
             data = fh.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
                 size = os.fstat(fh.fileno()).st_size
@@ -234,12 +240,12 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
         name = top.name
         if name.startswith(".") or name in (SITE_FILE, AGENCIES_FILE):
             continue
-        if top.is_symlink() and top.is_dir():
+        if top.is_symlink() and _is_dir(top):
             problems.append(
                 Problem(name, 0, "file", "edition folders must be real folders, not symbolic links")
             )
             continue
-        if not top.is_dir():
+        if not _is_dir(top):
             hint = (
                 " (item files belong in an edition folder such as 2023-04/)"
                 if name.endswith(".md")
@@ -258,7 +264,7 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
             rel = f"{name}/{child.name}"
             if child.name.startswith("."):
                 continue
-            if child.is_dir():
+            if _is_dir(child):
                 problems.append(
                     Problem(rel, 0, "file", "unexpected folder inside an edition folder")
                 )
@@ -279,6 +285,15 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
                     )
                 )
     return Loaded(site, agencies, tuple(editions), tuple(items)), problems
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether `entry` is a folder or a link to one (False for a link loop, which
+    reading then reports as a file that cannot be read)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _is_edition(name: str) -> bool:

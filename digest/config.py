@@ -146,7 +146,7 @@ SPECS: dict[str, f.Spec] = {
     "id_authority": f.Spec(_authority),
     "id_date": f.Spec(f.day),
     "sections": f.Spec(_sections),
-    "disclaimer": f.Spec(f.long_text),
+    "disclaimer": f.Spec(f.markdown_text),
     "feed_size": f.Spec(_size),
     "page_size": f.Spec(_size),
     "headings": f.Spec(_headings),

@@ -32,6 +32,7 @@ feedgen stamps now() unless told otherwise, so every feed and entry is given one
 from __future__ import annotations
 
 import datetime
+import html
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -197,8 +198,12 @@ def _feed_entry(item: _Item) -> FeedEntry:
     fe.updated(item.updated)
     fe.published(item.published)
     fe.link(href=item.url, rel="alternate", type="text/html")
+    # RSS readers read <description> as HTML: the plain-text summary goes in escaped,
+    # or a body's `<script>`, text on the site, would be markup in the reader. In this
+    # order: description() also sets Atom content, and summary() keeps a description.
+    fe.description(html.escape(item.summary, quote=False))
     fe.content(item.html, type="html")
-    fe.summary(item.summary)
+    fe.summary(item.summary)  # Atom <summary>: plain text
     if item.categories:
         fe.category([{"term": t, "scheme": s, "label": lab} for t, s, lab in item.categories])
     return fe

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .markup import render
 from .problems import Problem, did_you_mean
 from .yamlfile import Node
 
@@ -75,6 +76,16 @@ def line_text(node: Node) -> str:
 def long_text(node: Node) -> str:
     """Text that may run over several lines (descriptions, disclaimers, intros)."""
     return text(node, max_len=20000, multiline=True)
+
+
+def markdown_text(node: Node) -> str:
+    """Markdown over several lines (an edition's intro, the disclaimer): long text whose
+    links and images are safe (an unsafe one would be dropped from the page silently)."""
+    value = long_text(node)
+    issues = render(value).issues
+    if issues:
+        raise Invalid(issues[0].message)
+    return value
 
 
 def boolean(node: Node) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,6 +18,8 @@ EDITION_DIR = re.compile(r"^\d{4}-\d{2}$")
 SITE_FILE = "site.yaml"
 AGENCIES_FILE = "agencies.yaml"
 EDITION_FILE = "edition.yaml"
+# Characters outside XML 1.0's Char (tab, LF and CR are fine; CR is made LF).
+_UNSHOWABLE = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +80,12 @@ def read_bytes(root: Path, rel: str) -> tuple[bytes | None, list[Problem]]:
                 Problem(rel, 0, "file", "is a symbolic link that leads outside the entries folder")
             ]
     try:
-        with open(path, "rb") as fh:
+        # Non-blocking, so that a named pipe cannot hang the build; only files are read.
+        with open(os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0)), "rb") as fh:
+            if not stat.S_ISREG(os.fstat(fh.fileno()).st_mode):
+                return None, [
+                    Problem(rel, 0, "file", "is not a regular file (a pipe or a device?)")
+                ]
             data = fh.read(MAX_FILE_BYTES + 1)
             if len(data) > MAX_FILE_BYTES:
                 size = os.fstat(fh.fileno()).st_size
@@ -112,6 +120,20 @@ def decode(rel: str, data: bytes) -> tuple[str | None, list[Problem]]:
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         return None, [Problem(rel, line, "file", "contains a NUL character (a binary file?)")]
+    bad = _UNSHOWABLE.search(text)
+    if bad:
+        # XML (so every feed) cannot carry these, and they are invisible on a page:
+        # typically a Word line break (U+000B) or page break (U+000C) pasted in.
+        line = text.count("\n", 0, bad.start()) + 1
+        return None, [
+            Problem(
+                rel,
+                line,
+                "file",
+                f"contains the control character U+{ord(bad[0]):04X}; "
+                "replace it with a space or a line break",
+            )
+        ]
     return text, []
 
 
@@ -218,12 +240,12 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
         name = top.name
         if name.startswith(".") or name in (SITE_FILE, AGENCIES_FILE):
             continue
-        if top.is_symlink() and top.is_dir():
+        if top.is_symlink() and _is_dir(top):
             problems.append(
                 Problem(name, 0, "file", "edition folders must be real folders, not symbolic links")
             )
             continue
-        if not top.is_dir():
+        if not _is_dir(top):
             hint = (
                 " (item files belong in an edition folder such as 2023-04/)"
                 if name.endswith(".md")
@@ -242,7 +264,7 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
             rel = f"{name}/{child.name}"
             if child.name.startswith("."):
                 continue
-            if child.is_dir():
+            if _is_dir(child):
                 problems.append(
                     Problem(rel, 0, "file", "unexpected folder inside an edition folder")
                 )
@@ -263,6 +285,15 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
                     )
                 )
     return Loaded(site, agencies, tuple(editions), tuple(items)), problems
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """Whether `entry` is a folder or a link to one (False for a link loop, which
+    reading then reports as a file that cannot be read)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
 
 
 def _is_edition(name: str) -> bool:

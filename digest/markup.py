@@ -43,7 +43,21 @@ def _make_parser() -> MarkdownIt:
     # Links are judged after parsing (so that a bad one can be reported with its line);
     # the parser keeps them all as links for now.
     md.validateLink = lambda url: True
+    # Past maxNesting levels of lists and quotes, markdown-it drops the rest of the text
+    # without a word: note where, so that render() reports it instead.
+    tokenize = md.block.tokenize
+    limit = md.options["maxNesting"]  # 20: a quote takes one level, a list two
+
+    def tokenize_noting_depth(state, start: int, end: int) -> None:
+        if state.level >= limit and state.skipEmptyLines(start) < end:
+            state.env.setdefault(_TOO_DEEP, start)
+        tokenize(state, start, end)
+
+    md.block.tokenize = tokenize_noting_depth
     return md
+
+
+_TOO_DEEP = "digest:too-deep"
 
 
 _MD = _make_parser()
@@ -71,8 +85,17 @@ def is_external(url: str) -> bool:
 def render(text: str) -> Rendered:
     """Markdown -> safe HTML plus the issues found (unsafe links are reported and
     rendered as plain text)."""
-    tokens = _MD.parse(text)
+    env: dict[str, int] = {}
+    tokens = _MD.parse(text, env)
     issues: list[BodyIssue] = []
+    if _TOO_DEEP in env:
+        issues.append(
+            BodyIssue(
+                env[_TOO_DEEP],
+                "lists or quotes are nested too deeply (past 20 quotes or 10 lists); "
+                "the text from this line on would be lost",
+            )
+        )
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = _clean_inline(token, issues)

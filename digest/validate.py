@@ -96,7 +96,7 @@ ENTRY_SPECS: dict[str, f.Spec] = {
 EDITION_SPECS: dict[str, f.Spec] = {
     "title": f.Spec(f.line_text),
     "published": f.Spec(f.day),
-    "intro": f.Spec(f.long_text),
+    "intro": f.Spec(f.markdown_text),
 }
 
 

@@ -3,11 +3,15 @@ gives problems or an entry, never an exception."""
 
 from __future__ import annotations
 
+import json
+import re
 import string
+from pathlib import Path
 
-from html_audit import unsafe_markup
-from hypothesis import HealthCheck, given, settings
+from html_audit import read_text, unsafe_markup
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from site_audit import feed_html, is_feed
 
 from digest.items import check_item
 from digest.registry import Agency
@@ -60,7 +64,7 @@ def test_any_bytes_give_problems_or_an_entry(data: bytes) -> None:
 def test_any_front_matter_gives_problems_or_an_entry(data: bytes) -> None:
     entry, problems = check_item("2023-04/x.md", "2023-04", data, AGENCIES)
     assert (entry is None) == bool(problems)
-    lines = data.count(b"\n") + 1
+    lines = len(re.split(rb"\r\n|\r|\n", data))  # a lone CR ends a line too
     assert all(0 <= p.line <= lines for p in problems)
 
 
@@ -106,3 +110,147 @@ def test_the_audit_itself_finds_what_it_must() -> None:
     assert unsafe_markup("<img src=x onerror=alert(1)>") == ["<img onerror>"]
     assert unsafe_markup("<script>alert(1)</script>") == ["<script src=None>"]
     assert unsafe_markup('<a href="https://example.org">ok</a><a href="/x">ok</a>') == []
+
+
+# --- Arbitrary text in every field never becomes markup ------------------------------
+
+MARK = "<b>zqxmark</b>"  # no template uses <b>: as an element it can only come from text
+HOSTILE = [
+    "<script>alert(1)</script>",
+    "</script>",
+    "<img src=x onerror=alert(1)>",
+    '"><svg onload=alert(1)>',
+    "' onmouseover='alert(1)",
+    "]]>",
+    "<![CDATA[",
+    "&lt;b&gt;",
+    "&amp;",
+    "{{ 7*7 }}",
+    "{% raw %}",
+    "\u202e",
+    "\u200b",
+    "\u2028",
+    "javascript:alert(1)",
+    "[x](https://example.org/)",
+    "<!--",
+    "`",
+    "*",
+    "\\",
+]
+piece = st.one_of(
+    st.text(st.characters(blacklist_categories=("Cc", "Cs")), max_size=12),
+    st.sampled_from(HOSTILE),
+)
+
+
+@st.composite
+def marked_text(draw, multiline: bool = False) -> str:
+    """Text with the marker somewhere in it, and hostile pieces around it."""
+    parts = draw(st.lists(piece, max_size=4))
+    parts.insert(draw(st.integers(0, len(parts))), MARK)
+    sep = draw(st.sampled_from([" ", "", "\n"] if multiline else [" ", ""]))
+    return sep.join(parts)
+
+
+def _valid(convert, value: str) -> str:
+    from digest import fields
+    from digest.yamlfile import Node
+
+    try:
+        return convert(Node(value, 1, "text"))
+    except fields.Invalid:
+        reject()
+
+
+@st.composite
+def sites(draw):
+    """A valid Site whose every free-text field holds hostile text and the marker."""
+    import datetime
+
+    from digest import fields
+    from digest.config import Config
+    from digest.markup import render
+    from digest.model import build_site
+    from digest.validate import EditionSettings, Entry
+
+    def line() -> str:
+        return _valid(fields.line_text, draw(marked_text()))
+
+    def markdown() -> str:
+        text = _valid(fields.markdown_text, draw(marked_text(multiline=True)))
+        return text
+
+    config = Config(
+        title=line(),
+        base_url="https://digest.example.org/",
+        description=_valid(fields.long_text, draw(marked_text(multiline=True))),
+        author=line(),
+        disclaimer=markdown(),
+        sections=(
+            ("regulation", line()),
+            ("enforcement", "Enforcement"),
+            ("cases", "Cases"),
+            ("courts", "Courts"),
+        ),
+    )
+    agencies = {
+        "CAC": Agency("CAC", "cac", line(), "national", name_zh=line(), region=line()),
+    }
+    body = markdown()
+    rendered = render(body)
+    if rendered.issues:
+        reject()
+    entry = Entry(
+        id="item",
+        path="2023-04/item.md",
+        edition="2023-04",
+        title=line(),
+        title_zh=line(),
+        date=datetime.date(2023, 3, 23),
+        date_precision="day",
+        category="regulation",
+        agencies=("CAC",),
+        sources=("https://example.org/a?q=<b>x</b>",),
+        body=body,
+        html=rendered.html,
+        tags=("pipl",),
+    )
+    edition = EditionSettings(
+        key="2023-04", path="2023-04/edition.yaml", title=line(), intro=markdown()
+    )
+    site, problems = build_site(config, agencies, [entry], [edition])
+    assert problems == []
+    return site
+
+
+def _render_all(site):
+    from digest.feeds import render_feeds
+    from digest.render import environment, render_pages
+    from digest.theme import find_theme
+
+    env = environment(find_theme(Path(__file__).parent / "sites" / "basic" / "entries").templates)
+    return render_pages(site, env) + render_feeds(site)
+
+
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(sites())
+def test_no_text_in_any_field_becomes_markup_in_any_page_or_feed(site) -> None:
+    outputs = {o.path: o.data for o in _render_all(site)}
+    checked = 0
+    for path, data in outputs.items():
+        if path.endswith(".html"):
+            fragments = [(path, data.decode())]
+            for block in read_text(fragments[0][1])[1]:
+                json.loads(block)  # JSON-LD parses whatever the text
+        elif is_feed(path):
+            fragments = feed_html(path, data)
+        else:
+            continue
+        for where, html in fragments:
+            assert unsafe_markup(html) == [], where
+            assert "zqxmark" not in "".join(read_text(html, watch="b")[2]), where
+            checked += 1
+    # The marker is shown, as text, where the title is.
+    shown = read_text(outputs["entries/item/index.html"].decode())[0]
+    assert MARK in shown
+    assert checked > 10

@@ -1,0 +1,163 @@
+"""Atomic output: `digest build` killed with SIGKILL at any moment leaves the previous site
+whole, and the next build succeeds and clears what the killed one left.
+
+A corpus of a few hundred items (tests/benchmark/corpus.py) is built cold twice, as it
+is (site A) and edited (site B: a title changed, an item removed, one added), to know
+both sites' bytes. Then builds are killed again and again over a published site, each
+time building the other corpus: after every kill the site must be exactly A or exactly
+B (file set and bytes), never a mix and never missing; then a normal build must make
+exactly the site it was asked for and leave nothing beside it. The kills are spread over
+a measured build's whole duration and, more densely, over its write phase (from the
+moment its temporary folder appears), where a non-atomic write would show."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from test_build import tree
+
+from digest.build import Options, build
+from tests.benchmark.corpus import make
+
+ROOT = Path(__file__).resolve().parent.parent
+ITEMS = 200
+SPREAD = 12  # kills spread over the whole build
+IN_WRITE = 12  # kills spread over the write phase
+
+
+def _edit(entries: Path) -> None:
+    """Site B: one title changed, one item removed, one added."""
+    items = sorted(entries.rglob("item-*.md"))
+    first = items[0].read_text()
+    items[0].write_text(first.replace('title: "', 'title: "Edited: ', 1))
+    items[1].unlink()
+    (items[2].parent / "item-added.md").write_text(items[3].read_text())
+
+
+def _command(entries: Path, out: Path) -> list[str]:
+    paths = ["--entries", str(entries), "--out", str(out)]
+    return [sys.executable, "-m", "digest", "build", "--quiet", "--no-cache", *paths]
+
+
+def _start(entries: Path, out: Path) -> subprocess.Popen[bytes]:
+    # its own process group, so that the kill reaches any worker process too
+    return subprocess.Popen(
+        _command(entries, out),
+        cwd=out.parent.parent,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+
+
+def _temp_exists(out: Path) -> bool:
+    return any(p.name.startswith(f".{out.name}.tmp-") for p in out.parent.iterdir())
+
+
+def _measure(entries: Path, out: Path) -> tuple[float, float]:
+    """A whole build's duration, and how long after the start its temporary folder
+    appears."""
+    start = time.monotonic()
+    process = _start(entries, out)
+    appeared = None
+    while process.poll() is None:
+        if appeared is None and _temp_exists(out):
+            appeared = time.monotonic() - start
+        time.sleep(0.001)
+    duration = time.monotonic() - start
+    assert process.returncode == 0, process.stderr.read() if process.stderr else ""
+    assert appeared is not None
+    return duration, appeared
+
+
+def _kill_after(entries: Path, out: Path, delay: float, after_temp: bool) -> bool:
+    """Start a build and SIGKILL it `delay` seconds after its start (or after its
+    temporary folder appears); whether it was still running when killed."""
+    start = time.monotonic()
+    process = _start(entries, out)
+    if after_temp:
+        while process.poll() is None and not _temp_exists(out):
+            time.sleep(0.0005)
+        start = time.monotonic()
+    while process.poll() is None and time.monotonic() - start < delay:
+        time.sleep(0.0005)
+    running = process.poll() is None
+    if running:
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    if process.stderr:
+        process.stderr.close()
+    return running and process.returncode == -signal.SIGKILL
+
+
+def test_a_killed_build_leaves_the_previous_site_whole(tmp_path: Path) -> None:
+    corpus = {"A": make(tmp_path / "a", ITEMS), "B": tmp_path / "b" / "entries"}
+    shutil.copytree(corpus["A"], corpus["B"])
+    _edit(corpus["B"])
+    expected = {}
+    for name, entries in corpus.items():
+        built, problems = build(entries, tmp_path / f"ref-{name}", Options())
+        assert problems == [] and built is not None
+        expected[name] = tree(tmp_path / f"ref-{name}")
+    assert expected["A"].keys() != expected["B"].keys()
+
+    public = tmp_path / "public"
+    public.mkdir()
+    out = public / "site"
+    shutil.copytree(tmp_path / "ref-A", out)
+    duration, appeared = _measure(corpus["B"], out)
+    assert tree(out) == expected["B"]
+    window = duration - appeared  # the write phase, and the process's exit
+
+    # (a margin at the end: later builds may run faster than the measured one)
+    moments = [(duration * 0.85 * i / SPREAD, False) for i in range(1, SPREAD + 1)]
+    moments += [(window * 0.6 * i / IN_WRITE, True) for i in range(IN_WRITE)]
+    current, killed, leftovers = "B", 0, 0
+    for delay, after_temp in moments:
+        target = "A" if current == "B" else "B"
+        killed += _kill_after(corpus[target], out, delay, after_temp)
+        found = tree(out)
+        assert found in (expected["A"], expected["B"]), (delay, after_temp)
+        leftovers += _temp_exists(out)
+        # the next normal build succeeds, and clears what the killed one left
+        built, problems = build(corpus[target], out, Options())
+        assert problems == [] and built is not None
+        assert tree(out) == expected[target]
+        assert [p.name for p in public.iterdir()] == ["site"]
+        current = target
+    # The kills did land inside builds, and some inside the write itself.
+    seen = f"build {duration:.2f} s, temp at {appeared:.2f} s: {killed} killed, {leftovers} left"
+    assert killed >= 20, seen
+    assert leftovers >= 3, seen
+
+
+def test_a_build_that_fails_validation_leaves_the_site_untouched(tmp_path: Path) -> None:
+    entries = make(tmp_path / "a", 40)
+    public = tmp_path / "public"
+    out = public / "site"
+    built, problems = build(entries, out, Options())
+    assert problems == [] and built is not None
+    before = tree(out)
+    mtimes = {p: p.stat().st_mtime_ns for p in out.rglob("*")}
+    item = sorted(entries.rglob("item-*.md"))[5]
+    item.write_text(item.read_text().replace("date: ", "date: 2023-13-", 1))
+    result = subprocess.run(
+        _command(entries, out),
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1
+    assert result.stdout.endswith("1 problem in 1 file\n")
+    assert tree(out) == before
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*")} == mtimes
+    assert [p.name for p in public.iterdir()] == ["site"]

@@ -80,9 +80,7 @@ def llms_text(site: Site) -> str:
             "every item as JSON: id, link, title, date, section, edition, agencies, tags, "
             "sources, effective date",
         ),
-        _link(
-            site, "Effective dates", urls.EFFECTIVE, "rules by the date they come into force"
-        ),
+        _link(site, "Effective dates", urls.EFFECTIVE, "rules by the date they come into force"),
         _link(site, "Effective dates calendar", urls.EFFECTIVE_ICS, "the same, as iCalendar"),
     ]
     names = {"atom": "Atom feed", "rss": "RSS feed", "json": "JSON Feed"}

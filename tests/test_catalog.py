@@ -18,7 +18,7 @@ from seed import read_seed
 
 from digest import feeds, urls
 from digest.build import Options, check
-from digest.catalog import catalog_data, render_catalog
+from digest.catalog import render_catalog
 from digest.llms import render_llms
 from digest.model import Site
 from digest.schemas import schema_path
@@ -182,7 +182,9 @@ def test_catalog_is_deterministic_and_follows_base_url(tmp_path: Path, shipped: 
     first = render_catalog(shipped)[0].data
     again = render_catalog(build(SHIPPED))[0].data
     assert first == again
-    assert json.loads(first) == catalog_data(shipped)
+    # One item a line, so that a changed item is a one-line diff.
+    rows = [line for line in first.decode().splitlines() if line.startswith('    {"id": ')]
+    assert [json.loads(r.rstrip(","))["id"] for r in rows] == list(shipped.chronology)
     moved = build(SHIPPED, Options(base_url="https://example.net/digest"))
     data = json.loads(render_catalog(moved)[0].data)
     assert data["url"] == "https://example.net/digest/catalog.json"

@@ -52,9 +52,15 @@ class EffectiveView:
 def effective_items(site: Site) -> tuple[str, ...]:
     """Ids of the items with an effective date, soonest first (ties: the chronology's
     order, newest item first)."""
-    rank = {eid: i for i, eid in enumerate(site.chronology)}
-    dated = [eid for eid in site.chronology if site.entries[eid].effective is not None]
-    return tuple(sorted(dated, key=lambda eid: (site.entries[eid].effective, rank[eid])))
+    dates = _dated(site)
+    return tuple(sorted(dates, key=dates.__getitem__))
+
+
+def _dated(site: Site) -> dict[str, datetime.date]:
+    """Item id -> effective date, in the chronology's order (sorts are stable, so the
+    chronology breaks ties)."""
+    entries = site.entries
+    return {eid: day for eid in site.chronology if (day := entries[eid].effective) is not None}
 
 
 def reference_date(site: Site, environ: Mapping[str, str] = os.environ) -> datetime.date:
@@ -78,25 +84,24 @@ def reference_date(site: Site, environ: Mapping[str, str] = os.environ) -> datet
     return max(dates, default=site.config.id_date)
 
 
-def _months(site: Site, ids: list[str]) -> tuple[Month, ...]:
-    groups: dict[str, list[str]] = {}
+def _months(ids: list[str], dates: dict[str, datetime.date]) -> tuple[Month, ...]:
+    groups: dict[tuple[int, int], list[str]] = {}
     for eid in ids:
-        day = site.entries[eid].effective
-        groups.setdefault(f"{day.year:04d}-{day.month:02d}", []).append(eid)
+        day = dates[eid]
+        groups.setdefault((day.year, day.month), []).append(eid)
     return tuple(
-        Month(key, f"{MONTHS[int(key[5:]) - 1]} {key[:4]}", tuple(members))
-        for key, members in groups.items()
+        Month(f"{year:04d}-{month:02d}", f"{MONTHS[month - 1]} {year}", tuple(members))
+        for (year, month), members in groups.items()
     )
 
 
 def effective_view(site: Site, reference: datetime.date) -> EffectiveView:
     """Group the items with an effective date around `reference`."""
-    soonest = effective_items(site)
-    upcoming = [eid for eid in soonest if site.entries[eid].effective >= reference]
-    # Latest first, but items of one day keep the chronology's order, as upcoming does.
-    rank = {eid: i for i, eid in enumerate(soonest)}
+    dates = _dated(site)
+    upcoming = sorted((e for e, day in dates.items() if day >= reference), key=dates.__getitem__)
+    # Latest first; a reverse sort is still stable, so one day's items keep the
+    # chronology's order, as upcoming ones do.
     past = sorted(
-        (eid for eid in soonest if site.entries[eid].effective < reference),
-        key=lambda eid: (-site.entries[eid].effective.toordinal(), rank[eid]),
+        (e for e, day in dates.items() if day < reference), key=dates.__getitem__, reverse=True
     )
-    return EffectiveView(reference, _months(site, upcoming), _months(site, past))
+    return EffectiveView(reference, _months(upcoming, dates), _months(past, dates))

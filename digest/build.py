@@ -8,9 +8,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import EntryCache, code_fingerprint, registry_fingerprint
+from .catalog import render_catalog
 from .config import read_config
 from .feeds import render_feeds
+from .ical import render_calendar
 from .items import read_entries
+from .llms import render_llms
 from .load import load
 from .model import Site, build_site
 from .output import Output
@@ -89,6 +92,7 @@ def build(
     theme = find_theme(entries_dir)
     outputs: tuple[Output, ...] = render_pages(site, environment(theme.templates))
     outputs += render_feeds(site)
+    outputs += render_catalog(site) + render_calendar(site) + render_llms(site)
     outputs += read_static(theme.static)
     written = write(outputs, out_dir)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))

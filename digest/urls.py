@@ -22,6 +22,10 @@ EDITIONS_FEED = "editions/feed.xml"
 SITEMAP = "sitemap.xml"
 ROBOTS = "robots.txt"
 NOT_FOUND = "404.html"
+CATALOG = "catalog.json"  # every item, machine-readable (digest/schemas/catalog.schema.json)
+LLMS = "llms.txt"  # an index for language-model tools (the llms.txt proposal)
+EFFECTIVE = "effective/"  # items by the date they come into force
+EFFECTIVE_ICS = "effective.ics"  # the same dates as an iCalendar feed
 
 
 def edition(key: str) -> str:

@@ -20,6 +20,7 @@ from .output import Output
 from .problems import Problem
 from .registry import read_registry
 from .render import environment, render_pages
+from .searchindex import render_search_index
 from .theme import find_theme, read_static
 from .validate import validate_edition
 from .write import Written, write
@@ -93,6 +94,7 @@ def build(
     outputs: tuple[Output, ...] = render_pages(site, environment(theme.templates))
     outputs += render_feeds(site)
     outputs += render_catalog(site) + render_calendar(site) + render_llms(site)
+    outputs += render_search_index(site)
     outputs += read_static(theme.static)
     written = write(outputs, out_dir)
     pages = sum(1 for o in outputs if o.path.endswith(".html"))

@@ -17,9 +17,20 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined,
 from markupsafe import Markup
 
 from . import urls
+from .effective import effective_view, reference_date
 from .model import MONTHS, Site
 from .output import Output
-from .views import EditionView, Item, Link, TermView, Views, disclaimer, json_ld, make_views
+from .views import (
+    EditionView,
+    Item,
+    Link,
+    TermView,
+    Views,
+    disclaimer,
+    format_date,
+    json_ld,
+    make_views,
+)
 
 PAGER_WINDOW = 2  # page links shown either side of the current page
 
@@ -93,9 +104,19 @@ class MonthGroup:
     rows: tuple[Markup, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class EffectiveMonth:
+    """The items coming into force in one month, on the /effective/ page."""
+
+    title: str
+    anchor: str
+    items: tuple[Item, ...]
+
+
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 JSON_TYPE = "application/feed+json"
+CALENDAR_TYPE = "text/calendar"
 
 
 def chunk(ids: tuple[str, ...], size: int) -> tuple[tuple[str, ...], ...]:
@@ -140,6 +161,8 @@ def plan(site: Site, views: Views) -> tuple[Page, ...]:
         Page(urls.SECTIONS, "sections"),
         Page(urls.TAGS, "tags"),
         Page(urls.FEEDS, "feeds"),
+        Page(urls.SEARCH, "search"),
+        Page(urls.EFFECTIVE, "effective"),
     ]
     for kind, terms in (
         ("agency", views.agencies),
@@ -180,6 +203,11 @@ class Renderer:
                 "tags": self.link(urls.TAGS),
                 "archive": self.link(urls.ARCHIVE),
                 "feeds": self.link(urls.FEEDS),
+                "search": self.link(urls.SEARCH),
+                "effective": self.link(urls.EFFECTIVE),
+                "calendar": self.link(urls.EFFECTIVE_ICS),
+                "search_index": self.link(urls.SEARCH_INDEX),
+                "search_js": self.link(urls.static("search.js")),
                 "css": self.link(urls.static("style.css")),
                 "icon": self.link(urls.static("icon.svg")),
             },
@@ -533,6 +561,51 @@ class Renderer:
             "tag_feeds": tuple(atom(t) for t in views.tags),
         }
 
+    def _search(self, page: Page) -> dict[str, object]:
+        return {
+            "head": self.head(
+                "Search",
+                f"Search every item of {self.config.title}: titles, text, agencies and "
+                "their Chinese names, tags; narrow by section, agency, year and tag.",
+                page.url,
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+        }
+
+    def _effective(self, page: Page) -> dict[str, object]:
+        view = effective_view(self.site, reference_date(self.site))
+
+        def months(groups, where: str) -> tuple[EffectiveMonth, ...]:
+            return tuple(
+                EffectiveMonth(
+                    m.title,
+                    f"{where}-{m.key}",
+                    tuple(self.views.items[eid] for eid in m.entries),
+                )
+                for m in groups
+            )
+
+        return {
+            "head": self.head(
+                "Effective dates",
+                f"When the rules reported in {self.config.title} come into force: upcoming "
+                "first, then past, by month; also as a calendar to subscribe to.",
+                page.url,
+                feeds=(
+                    FeedLink(
+                        f"{self.config.title}: effective dates (iCalendar)",
+                        self.link(urls.EFFECTIVE_ICS),
+                        CALENDAR_TYPE,
+                    ),
+                ),
+                crumbs=(Link("Home", self.link(urls.HOME)),),
+            ),
+            "reference": format_date(view.reference),
+            "reference_iso": view.reference.isoformat(),
+            "upcoming": months(view.upcoming, "upcoming"),
+            "past": months(view.past, "past"),
+        }
+
     def _not_found(self, page: Page) -> dict[str, object]:
         return {
             "head": self.head(
@@ -555,7 +628,7 @@ def sitemap(site: Site, pages: Iterable[Page], env: Environment) -> Output:
     rows = tuple(
         (urls.absolute(site.config.base_url, p.url), lastmod.get(p.url))
         for p in pages
-        if p.kind != "404"
+        if p.kind not in ("404", "search")  # the search page has nothing to index
     )
     xml = env.get_template("sitemap.xml").render(rows=rows)
     return Output(urls.SITEMAP, xml.encode())

@@ -26,6 +26,8 @@ CATALOG = "catalog.json"  # every item, machine-readable (digest/schemas/catalog
 LLMS = "llms.txt"  # an index for language-model tools (the llms.txt proposal)
 EFFECTIVE = "effective/"  # items by the date they come into force
 EFFECTIVE_ICS = "effective.ics"  # the same dates as an iCalendar feed
+SEARCH = "search/"  # the search page (static/search.js over the index)
+SEARCH_INDEX = "search/index.json"  # what search and the archive filters run on
 
 
 def edition(key: str) -> str:

@@ -1,0 +1,118 @@
+"""`/search/index.json`: the data the search page and the archive filters run on, in
+the browser, with our own small script (static/search.js); see the README, "Finding
+things", for why not Pagefind.
+
+One file, fetched once from the site itself: every published item (its id, link,
+titles, date, section, edition, agency keys, tags and the plain text of its body) and
+the vocabularies the facets show (agency key -> names and page, section key -> title
+and page, edition titles, years, tags). No HTML in it: the script builds the result
+list from these values with DOM text nodes.
+
+Compact, because a reader downloads all of it: items are arrays in the order of
+`fields` (keys are not repeated 10,000 times), one item per line (a changed item is a
+one-line diff), body whitespace collapsed. The text is kept as written (not folded):
+the script folds case and width itself (NFKC, case) and shows snippets from it.
+
+Items are in the site's chronology (newest first, ties in reading order): the script
+ranks by position for "newest first", so it needs no date arithmetic. Nothing depends
+on the clock; the same entries give the same bytes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+from . import urls
+from .model import MONTHS, Site
+from .output import Output
+
+# The index's own format version, for the script: raised when a field changes meaning.
+VERSION = 1
+FIELDS = (
+    "id",
+    "url",
+    "title",
+    "title_zh",
+    "date",  # YYYY-MM-DD; for month precision the first of the month
+    "precision",  # "day" or "month"
+    "section",
+    "edition",
+    "agencies",
+    "tags",
+    "text",
+)
+
+# Tags that end a block: replaced by a space, so that paragraphs and list items do
+# not run together. Other tags (emphasis, links, code) vanish without one, so a word
+# half in emphasis stays one word.
+_BLOCK = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|hr|br|div)\b[^>]*>")
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def plain_text(markup: str) -> str:
+    """The text of a body fragment (our own markdown-it output, raw HTML off, so every
+    '<' in it starts a tag), entities decoded and whitespace collapsed."""
+    text = _TAG.sub("", _BLOCK.sub(" ", markup))
+    return _SPACE.sub(" ", html.unescape(text)).strip()
+
+
+def _item(site: Site, eid: str) -> str:
+    entry = site.entries[eid]
+    link = urls.link(site.config.base_path, urls.entry(eid))
+    return _encode(
+        [
+            eid,
+            link,
+            entry.title,
+            entry.title_zh,
+            entry.date.isoformat(),
+            entry.date_precision,
+            entry.category,
+            entry.edition,
+            list(entry.agencies),
+            list(entry.tags),
+            plain_text(entry.html),
+        ]
+    )
+
+
+def search_index_text(site: Site) -> str:
+    """The text of search/index.json: one top-level field a line, one item a line."""
+    base = site.config.base_path
+    listed_agencies = [t for t in site.agency_terms if t.entries]  # registry order
+    head = {
+        "version": VERSION,
+        "fields": list(FIELDS),
+        "sections": [
+            [t.key, t.title, urls.link(base, urls.section(t.slug))]
+            for t in site.section_terms
+            if t.entries
+        ],
+        "agencies": [
+            [
+                t.key,
+                site.agencies[t.key].name,
+                site.agencies[t.key].name_zh,
+                urls.link(base, urls.agency(t.slug)),
+            ]
+            for t in listed_agencies
+        ],
+        "editions": [[e.key, e.title] for e in site.editions],
+        "years": sorted({site.entries[eid].date.year for eid in site.chronology}, reverse=True),
+        "tags": [t.key for t in site.tag_terms],
+        "months": list(MONTHS),  # English names, as the pages print dates
+    }
+    lines = [f"{_encode(key)}:{_encode(value)}," for key, value in head.items()]
+    rows = [_item(site, eid) for eid in site.chronology]
+    body = ",\n".join(rows)
+    return "{\n" + "\n".join(lines) + '\n"items":[\n' + body + ("\n" if rows else "") + "]\n}\n"
+
+
+def render_search_index(site: Site) -> tuple[Output, ...]:
+    """`search/index.json` as an Output (bytes in memory, no I/O)."""
+    return (Output(urls.SEARCH_INDEX, search_index_text(site).encode("utf-8")),)

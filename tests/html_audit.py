@@ -1,8 +1,9 @@
 """A strict reading of HTML for the safety tests: what a browser would execute.
 
-`unsafe_markup(html)` lists every script element, event-handler attribute, and
+`unsafe_markup(html)` lists every script element, event-handler attribute, form, and
 link or resource URL with a scheme other than http, https or mailto, as a browser's
-parser sees them (entities decoded, case folded, whitespace in schemes dropped)."""
+parser sees them (entities decoded, case folded, whitespace in schemes dropped). A
+page may name the site's own scripts and search form as allowed; nothing else passes."""
 
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ _IGNORED = re.compile(r"[\x00-\x20\x7f]+")
 
 
 class _Audit(HTMLParser):
-    def __init__(self, allowed_scripts: frozenset[str]):
+    def __init__(self, allowed_scripts: frozenset[str], allowed_forms: frozenset[str]):
         super().__init__(convert_charrefs=True)
         self.allowed_scripts = allowed_scripts
+        self.allowed_forms = allowed_forms
         self.found: list[str] = []
 
     def handle_starttag(self, tag, attrs):
@@ -36,15 +38,27 @@ class _Audit(HTMLParser):
                 m = _SCHEME.match(_IGNORED.sub("", unquote(value)).lower())
                 if m and m[1] not in SAFE_SCHEMES:
                     self.found.append(f"<{tag} {name}={value!r}>")
-        if tag in ("iframe", "object", "embed", "base", "form"):
+        if tag in ("iframe", "object", "embed", "base"):
             self.found.append(f"<{tag}>")
+        if tag == "form":
+            # Only a plain GET to one of the site's own pages (the search box): it
+            # sends nothing but the query, and only to the site.
+            method = (attributes.get("method") or "get").lower()
+            if method != "get" or attributes.get("action") not in self.allowed_forms:
+                self.found.append(f"<form action={attributes.get('action')!r} method={method!r}>")
 
     handle_startendtag = handle_starttag
 
 
-def unsafe_markup(html: str, allowed_scripts: frozenset[str] = frozenset()) -> list[str]:
-    """Everything in `html` that could run script or leave for an unsafe URL."""
-    audit = _Audit(allowed_scripts)
+def unsafe_markup(
+    html: str,
+    allowed_scripts: frozenset[str] = frozenset(),
+    allowed_forms: frozenset[str] = frozenset(),
+) -> list[str]:
+    """Everything in `html` that could run script, send a form or leave for an unsafe
+    URL; but scripts whose src is in `allowed_scripts` and GET forms whose action is in
+    `allowed_forms`."""
+    audit = _Audit(allowed_scripts, allowed_forms)
     audit.feed(html)
     audit.close()
     return audit.found

@@ -6,6 +6,7 @@ browser the browser tests skip, except under CI=true, where that is a failure.""
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import shutil
@@ -50,17 +51,27 @@ class _Quiet(SimpleHTTPRequestHandler):
         pass
 
 
-@pytest.fixture(scope="session")
-def served_site(shipped_site: Path) -> Iterator[str]:
-    """The shipped site over HTTP on 127.0.0.1 (an ephemeral port): its root URL."""
-    handler = functools.partial(_Quiet, directory=str(shipped_site))
+@contextlib.contextmanager
+def serving(folder: Path) -> Iterator[str]:
+    """`folder` over HTTP on 127.0.0.1 (an ephemeral port) while in the block: its root
+    URL."""
+    handler = functools.partial(_Quiet, directory=str(folder))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="session")
+def served_site(shipped_site: Path) -> Iterator[str]:
+    """The shipped site over HTTP on 127.0.0.1 (an ephemeral port): its root URL."""
+    with serving(shipped_site) as url:
+        yield url
 
 
 def _missing(reason: str) -> None:

@@ -47,7 +47,9 @@ FIELDS = (
 # Tags that end a block: replaced by a space, so that paragraphs and list items do
 # not run together. Other tags (emphasis, links, code) vanish without one, so a word
 # half in emphasis stays one word.
-_BLOCK = re.compile(r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|hr|br|div)\b[^>]*>")
+_BLOCK = re.compile(
+    r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|hr|br|div)\b[^>]*>"
+)
 _TAG = re.compile(r"<[^>]*>")
 _SPACE = re.compile(r"\s+")
 

@@ -71,7 +71,9 @@ def audit_site(out: Path, host: str, base_path: str = "/") -> list[str]:
     own_scripts = frozenset(
         f"{base_path}{p.relative_to(out).as_posix()}" for p in sorted(out.glob("static/**/*.js"))
     )
-    own_forms = frozenset({f"{base_path}search/"} if (out / "search" / "index.html").is_file() else ())
+    own_forms = frozenset(
+        {f"{base_path}search/"} if (out / "search" / "index.html").is_file() else ()
+    )
     defects = []
     for path in sorted(out.rglob("*")):
         if not path.is_file():

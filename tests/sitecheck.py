@@ -19,7 +19,7 @@ class _Page(HTMLParser):
         values = dict(attrs)
         if values.get("id"):
             self.ids.add(values["id"] or "")
-        for name in ("href", "src"):
+        for name in ("href", "src", "action"):
             if values.get(name) is not None:
                 self.links.append((f"{tag} {name}", values[name] or ""))
         if tag == "meta" and values.get("property") == "og:url":

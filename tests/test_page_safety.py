@@ -145,6 +145,35 @@ def test_unsafe_markup_finds_what_it_must() -> None:
     assert unsafe_markup("<iframe src=https://x.example/>") == ["<iframe>"]
 
 
+def test_only_the_sites_own_scripts_and_get_forms_pass() -> None:
+    own = frozenset({"/static/search.js"})
+    forms = frozenset({"/search/"})
+    ok = (
+        '<script src="/static/search.js" defer></script>'
+        '<form action="/search/" method="get"><input name="q"></form>'
+        '<form action="/search/"></form>'  # GET is the default
+    )
+    assert unsafe_markup(ok, own, forms) == []
+    assert unsafe_markup(ok) == [
+        "<script src='/static/search.js'>",
+        "<form action='/search/' method='get'>",
+        "<form action='/search/' method='get'>",
+    ]
+    assert unsafe_markup(
+        '<script src="https://cdn.example/search.js"></script>'
+        '<form action="/search/" method="post"></form>'
+        '<form action="https://evil.example/" method="get"></form>'
+        '<form method="get"></form>',
+        own,
+        forms,
+    ) == [
+        "<script src='https://cdn.example/search.js'>",
+        "<form action='/search/' method='post'>",
+        "<form action='https://evil.example/' method='get'>",
+        "<form action=None method='get'>",
+    ]
+
+
 def _tampered(tmp_path: Path, rel: str, old: str, new: str) -> Path:
     site = tmp_path / "site"
     shutil.copytree(GOLDEN, site)
@@ -192,6 +221,24 @@ def _tampered(tmp_path: Path, rel: str, old: str, new: str) -> Path:
             '"content_html": "<p>',
             '"content_html": "<a href=\\"javascript:x\\">a</a><p>',
             ["feed.json item 0 content_html: <a href='javascript:x'>"],
+        ),
+        (
+            "search/index.html",
+            '<script src="/static/search.js"',
+            '<script src="https://cdn.example/pagefind.js"></script><script src="/static/search.js"',
+            ["search/index.html: <script src='https://cdn.example/pagefind.js'>"],
+        ),
+        (
+            "effective/index.html",
+            'action="/search/" method="get"',
+            'action="/search/" method="post"',
+            ["effective/index.html: <form action='/search/' method='post'>"],
+        ),
+        (
+            "archive/index.html",
+            'action="/search/"',
+            'action="https://evil.example/collect"',
+            ["archive/index.html: <form action='https://evil.example/collect' method='get'>"],
         ),
         (
             "agencies/cac/feed.xml",

@@ -7,7 +7,9 @@ here (every query word a substring of the folded item), not from the script."""
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 import unicodedata
 from pathlib import Path
 from urllib.parse import quote
@@ -43,7 +45,11 @@ def expected(site: Site, query: str) -> list[str]:
     found = []
     for rank, eid in enumerate(site.chronology):
         e = site.entries[eid]
-        names = [part for key in e.agencies for part in (key, site.agencies[key].name, site.agencies[key].name_zh or "")]
+        names = [
+            part
+            for key in e.agencies
+            for part in (key, site.agencies[key].name, site.agencies[key].name_zh or "")
+        ]
         hay = fold("\n".join([e.title, e.title_zh or "", plain_text(e.html), *names, *e.tags]))
         if all(w in hay for w in words):
             title = fold(e.title + "\n" + (e.title_zh or ""))
@@ -102,7 +108,9 @@ def test_searching_facial_recognition_from_the_masthead(
     expect(first.locator("h2 a")).to_have_text(shipped.entries[PUTUO].title)
     assert first.locator("h2 mark").all_inner_texts() == ["Facial", "Recognition"]
     assert "facial" in [m.lower() for m in first.locator(".snippet mark").all_inner_texts()]
-    expect(first.locator(".meta")).to_have_text("March 2023 · Courts Litigation · Putuo Procuratorate")
+    expect(first.locator(".meta")).to_have_text(
+        "March 2023 · Courts Litigation · Putuo Procuratorate"
+    )
     first.get_by_role("link", name=shipped.entries[PUTUO].title).click()
     expect(page).to_have_url(served_site + f"entries/{PUTUO}/")
     assert page.errors == []
@@ -262,7 +270,9 @@ def test_without_javascript_the_pages_still_work(browser, served_site: str) -> N
     page.goto(served_site + "search/?q=facial")
     expect(page.get_by_text("Search runs in your browser and needs JavaScript")).to_be_visible()
     for name in ("The archive", "Agencies", "Sections"):
-        expect(page.locator("#search-nojs").get_by_role("link", name=name, exact=True)).to_be_visible()
+        expect(
+            page.locator("#search-nojs").get_by_role("link", name=name, exact=True)
+        ).to_be_visible()
     expect(page.locator("#search-app")).to_be_hidden()
     # The archive is the whole paginated list; the filters do not appear.
     page.goto(served_site + "archive/?section=courts")
@@ -303,3 +313,25 @@ def test_no_accessibility_violations(browser, served_site: str, name: str, width
     context.close()
     assert violations == []
     assert errors == []
+
+
+def test_the_pages_the_script_builds_are_valid_html(
+    browser, served_site: str, vnu: list[str], tmp_path: Path
+) -> None:
+    # The Nu checker reads files; the script's DOM is saved as the browser holds it.
+    page = browser.new_page()
+    files = []
+    for name, (path, ready) in AXE_PAGES.items():
+        page.goto(served_site + path)
+        expect(page.locator(ready).first).to_be_visible()
+        files.append(tmp_path / f"{name}.html")
+        files[-1].write_text(page.content(), encoding="utf-8")
+    page.close()
+    run = subprocess.run(
+        [*vnu, "--errors-only", "--format", "json", *map(str, files)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    messages = json.loads(run.stderr or run.stdout)["messages"]
+    assert [f"{m.get('url', '')}: {m['message']}" for m in messages] == []

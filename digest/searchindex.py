@@ -44,43 +44,54 @@ FIELDS = (
     "text",
 )
 
-# Tags that end a block: replaced by a space, so that paragraphs and list items do
-# not run together. Other tags (emphasis, links, code) vanish without one, so a word
-# half in emphasis stays one word.
-_BLOCK = re.compile(
-    r"</?(?:p|li|ul|ol|h[1-6]|blockquote|pre|table|thead|tbody|tr|td|th|hr|br|div)\b[^>]*>"
-)
 _TAG = re.compile(r"<[^>]*>")
-_SPACE = re.compile(r"\s+")
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+# The C string encoder json.dumps itself uses with ensure_ascii=False.
+_string_json = json.encoder.encode_basestring
 
 
 def plain_text(markup: str) -> str:
-    """The text of a body fragment (our own markdown-it output, raw HTML off, so every
-    '<' in it starts a tag), entities decoded and whitespace collapsed."""
-    text = _TAG.sub("", _BLOCK.sub(" ", markup))
-    return _SPACE.sub(" ", html.unescape(text)).strip()
+    """The text of a body fragment, entities decoded and whitespace collapsed.
+
+    The fragment is our own markdown-it output (raw HTML off), so every '<' in it
+    starts a tag, and markdown-it ends every block tag with a line break: dropping the
+    tags leaves blocks apart and words that are half emphasis whole. (One pattern
+    without alternatives: about five times faster than telling block tags apart.)"""
+    text = _TAG.sub("", markup)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.split())
 
 
-def _item(site: Site, eid: str) -> str:
+def _string(value: str | None) -> str:
+    """A JSON string (or null), Chinese left readable."""
+    return "null" if value is None else _string_json(value)
+
+
+def _strings(values: tuple[str, ...]) -> str:
+    return "[" + ",".join(map(_string_json, values)) + "]"
+
+
+def _item(site: Site, base: str, eid: str) -> str:
+    """An item as one line of JSON, in FIELDS order. Written out by hand: every value is
+    a string, null or a list of strings, and one JSON encoder call per item cost twice
+    as long as all the rest at 10,000 items."""
     entry = site.entries[eid]
-    link = urls.link(site.config.base_path, urls.entry(eid))
-    return _encode(
-        [
-            eid,
-            link,
-            entry.title,
-            entry.title_zh,
-            entry.date.isoformat(),
-            entry.date_precision,
-            entry.category,
-            entry.edition,
-            list(entry.agencies),
-            list(entry.tags),
-            plain_text(entry.html),
-        ]
+    values = (
+        _string(eid),
+        _string(urls.link(base, urls.entry(eid))),
+        _string(entry.title),
+        _string(entry.title_zh),
+        _string(entry.date.isoformat()),
+        _string(entry.date_precision),
+        _string(entry.category),
+        _string(entry.edition),
+        _strings(entry.agencies),
+        _strings(entry.tags),
+        _string(plain_text(entry.html)),
     )
+    return "[" + ",".join(values) + "]"
 
 
 def search_index_text(site: Site) -> str:
@@ -110,7 +121,7 @@ def search_index_text(site: Site) -> str:
         "months": list(MONTHS),  # English names, as the pages print dates
     }
     lines = [f"{_encode(key)}:{_encode(value)}," for key, value in head.items()]
-    rows = [_item(site, eid) for eid in site.chronology]
+    rows = [_item(site, base, eid) for eid in site.chronology]
     body = ",\n".join(rows)
     return "{\n" + "\n".join(lines) + '\n"items":[\n' + body + ("\n" if rows else "") + "]\n}\n"
 

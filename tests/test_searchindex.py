@@ -13,6 +13,7 @@ from conftest import BASIC, SHIPPED, build_into
 from test_drafts import DRAFT_ID, entries_with_draft
 
 from digest.build import check
+from digest.markup import render
 from digest.searchindex import FIELDS, plain_text
 
 
@@ -78,6 +79,13 @@ def test_plain_text_keeps_words_whole_and_blocks_apart() -> None:
         "A halfway & link. Next"
     )
     assert plain_text("<ul>\n<li>one</li>\n<li>two</li>\n</ul>") == "one two"
+    # It leans on markdown-it ending each block tag with a line break: every block
+    # kind our bodies can hold stays apart from the next.
+    markdown = (
+        "a *b*c\n\n- x\n- y\n\n> q\n\n| h | i |\n|---|---|\n| 1 | 2 |\n\n"
+        "text  \nbreak\n\n```\ncode\n```\n\n---\n\n1. one\n\n   para\n2. two"
+    )
+    assert plain_text(render(markdown).html) == "a bc x y q h i 1 2 text break code one para two"
     assert plain_text("<p>&lt;script&gt; stays text</p>") == "<script> stays text"
 
 

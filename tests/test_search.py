@@ -335,3 +335,12 @@ def test_the_pages_the_script_builds_are_valid_html(
     )
     messages = json.loads(run.stderr or run.stdout)["messages"]
     assert [f"{m.get('url', '')}: {m['message']}" for m in messages] == []
+
+
+def test_parts_of_words_and_quoted_phrases(page: Page, served_site: str, shipped: Site) -> None:
+    # "recogni" is part of a word; "thieves without" is a phrase, in that order.
+    assert results_for(page, served_site, "recogni", len(expected(shipped, "recogni")))[0] == PUTUO
+    assert results_for(page, served_site, '"thieves without"', 1) == [PUTUO]
+    page.goto(served_site + "search/?q=" + quote('"without thieves"'))
+    expect(page.locator("#search-status")).to_have_text('0 results for “"without thieves"”.')
+    assert page.errors == []

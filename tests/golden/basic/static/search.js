@@ -146,7 +146,7 @@
   }
 
   function plural(n, one, many) {
-    return n + " " + (n === 1 ? one : many);
+    return n.toLocaleString("en-US") + " " + (n === 1 ? one : many);
   }
 
   /* ---- The index --------------------------------------------------------------- */
@@ -616,7 +616,8 @@
         return;
       }
       shown = narrowed(all, state, DIMS, defs);
-      status.textContent = "Showing " + shown.length + " of " + plural(all.length, "item", "items") + ".";
+      status.textContent =
+        "Showing " + shown.length.toLocaleString("en-US") + " of " + plural(all.length, "item", "items") + ".";
       reset.hidden = false;
       list.hidden = true;
       results.hidden = false;

@@ -14,11 +14,11 @@ from hypothesis import strategies as st
 from site_audit import feed_html, is_feed
 
 from digest.items import check_item
-
-OWN_SCRIPTS = frozenset({"/static/search.js"})
-OWN_FORMS = frozenset({"/search/"})
 from digest.registry import Agency
 
+# What pages may hold of their own: the search script and the search box.
+OWN_SCRIPTS = frozenset({"/static/search.js"})
+OWN_FORMS = frozenset({"/search/"})
 AGENCIES = {"CAC": Agency("CAC", "cac", "Cyberspace Administration of China", "national")}
 FIELDS = ["title", "date", "category", "agencies", "source", "tags", "order", "draft", "id", "x"]
 
@@ -229,9 +229,8 @@ def sites(draw):
 def _render_all(site):
     from digest.feeds import render_feeds
     from digest.render import environment, render_pages
-    from digest.theme import find_theme
-
     from digest.searchindex import render_search_index
+    from digest.theme import find_theme
 
     env = environment(find_theme(Path(__file__).parent / "sites" / "basic" / "entries").templates)
     return render_pages(site, env) + render_feeds(site) + render_search_index(site)

@@ -21,6 +21,10 @@ _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
 
+DELIMITERS = "[]*_"
+MAX_DELIMITERS = 20_000
+
+
 @dataclass(frozen=True, slots=True)
 class BodyIssue:
     """A problem in a body: `line` counts from the body's first line (0-based)."""
@@ -85,6 +89,16 @@ def is_external(url: str) -> bool:
 def render(text: str) -> Rendered:
     """Markdown -> safe HTML plus the issues found (unsafe links are reported and
     rendered as plain text)."""
+    delimiters = sum(text.count(ch) for ch in DELIMITERS)
+    if delimiters > MAX_DELIMITERS:
+        # markdown-it-py spends some 20 microseconds on each of these: a file of nothing
+        # else would take half a minute. No news item needs this many, so it is refused
+        # before parsing, which keeps every body's cost bounded.
+        message = (
+            f"has {delimiters:,} of the characters {' '.join(DELIMITERS)}; the limit is "
+            f"{MAX_DELIMITERS:,} (Markdown slows down on each one)"
+        )
+        return Rendered("", (BodyIssue(0, message),))
     env: dict[str, int] = {}
     tokens = _MD.parse(text, env)
     issues: list[BodyIssue] = []

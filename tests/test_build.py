@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,8 +87,12 @@ def test_build_prints_one_summary_line(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     pages = sum(1 for _ in (tmp_path / "out").rglob("*.html"))
-    assert lines[0].startswith(f"built 30 items in 1 edition: {pages} pages in ")
-    assert lines[0].endswith(" s")
+    files = sum(1 for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert re.fullmatch(
+        f"built 30 items in 1 edition: {pages} pages, {files} files "
+        rf"\({files} written, 0 unchanged\) in \d+\.\d\d s",
+        lines[0],
+    ), lines[0]
     assert (tmp_path / "out" / "editions" / "2023-04" / "index.html").is_file()
 
 

@@ -134,7 +134,9 @@ def build(
     written = write(outputs, out_dir, record.stats() if record else None)
     html = sum(1 for o in outputs if o.path.endswith(".html"))
     files = {o.path: (o.key, written.stats[o.path]) for o in outputs}
-    new = Record(inputs, fingerprint, files, pages.rows, len(site.entries), len(site.editions), html)
+    new = Record(
+        inputs, fingerprint, files, pages.rows, len(site.entries), len(site.editions), html
+    )
     save_record(options.cache_dir, out_dir, new)
     return Built(len(site.entries), len(site.editions), html, written), []
 

@@ -315,6 +315,7 @@ class Progress:
         self.enabled = enabled and stream.isatty()
         self.current = ""
         self.shown = False
+        self.due = False  # the delay is over: show the next stage at once
         self.lock = threading.Lock()
         self.timer = threading.Timer(delay, self._show)
         self.timer.daemon = True
@@ -325,7 +326,8 @@ class Progress:
         """The build has entered stage `name`."""
         with self.lock:
             self.current = name
-            if self.shown:
+            if self.shown or self.due:
+                self.shown = True
                 self._draw()
 
     def done(self) -> None:
@@ -335,12 +337,15 @@ class Progress:
             if self.shown:
                 self.stream.write("\r\x1b[K")
                 self.stream.flush()
-            self.shown = False
+            self.shown = self.due = False
             self.enabled = False
 
     def _show(self) -> None:
         with self.lock:
-            if self.enabled and self.current:
+            if not self.enabled:
+                return
+            self.due = True
+            if self.current:
                 self.shown = True
                 self._draw()
 

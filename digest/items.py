@@ -8,8 +8,8 @@ import hashlib
 import multiprocessing
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import EntryCache, pack, unpack

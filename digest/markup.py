@@ -54,7 +54,6 @@ def _parser() -> MarkdownIt:
     return md
 
 
-
 def url_scheme(url: str) -> str | None:
     """The scheme a browser would read from `url` (lowercase), or None for a relative URL."""
     # markdown-it percent-encodes what it normalises ("java%09script:"); decode first so

@@ -667,7 +667,8 @@ def render_pages(
         for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))
         if previous.keys.get(urls.output_file(page.url)) != key
     ]
-    rendered = dict(zip((i for i, _ in todo), _render_all(renderer, [p for _, p in todo], workers)))
+    made = _render_all(renderer, [page for _, page in todo], workers)
+    rendered = dict(zip((i for i, _ in todo), made, strict=True))
     outputs = [
         Output(urls.output_file(page.url), rendered.get(i), key)
         for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))

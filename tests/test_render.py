@@ -115,7 +115,7 @@ def test_pages_render_in_any_order() -> None:
     forward = [renderer.render_page(p) for p in pages]
     backward = [Renderer(site, env()).render_page(p) for p in reversed(pages)]
     assert forward == backward[::-1]
-    assert len({o.path for o in render_pages(site, env())}) == len(pages) + 2
+    assert len({o.path for o in render_pages(site, env()).outputs}) == len(pages) + 2
 
 
 def test_every_page_has_its_own_title_and_description_and_the_safety_metas() -> None:

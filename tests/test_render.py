@@ -274,3 +274,21 @@ def test_sitemap_and_robots() -> None:
     assert (GOLDEN / "robots.txt").read_text() == (
         "User-agent: *\nAllow: /\n\nSitemap: https://digest.example.org/sitemap.xml\n"
     )
+
+
+def test_describe_reads_only_the_beginning_but_says_the_same() -> None:
+    import random
+
+    from digest import views
+
+    def whole(markup: str, limit: int = views.DESCRIPTION_CHARS) -> str:
+        text = views._plain(markup)
+        if len(text) <= limit:
+            return text
+        return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+
+    rng = random.Random(1)
+    parts = ["<p>", "</p>\n", "word ", "&amp; ", "&lt;x&gt; ", "  ", "\n", "<em>", "</em>", "é, "]
+    for _ in range(3000):
+        markup = "".join(rng.choice(parts) for _ in range(rng.randint(0, 300)))
+        assert views.describe(markup) == whole(markup), markup

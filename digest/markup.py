@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 # Browsers drop ASCII whitespace and control characters inside a scheme ("java\tscript:"),
@@ -41,7 +44,12 @@ class Rendered:
     issues: tuple[BodyIssue, ...]
 
 
-def _make_parser() -> MarkdownIt:
+@cache
+def _parser() -> MarkdownIt:
+    # Made on first use: a build with nothing to check or render never imports
+    # markdown-it (its start-up is a tenth of a no-change rebuild).
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     # Links are judged after parsing (so that a bad one can be reported with its line);
@@ -62,9 +70,6 @@ def _make_parser() -> MarkdownIt:
 
 
 _TOO_DEEP = "digest:too-deep"
-
-
-_MD = _make_parser()
 
 
 def url_scheme(url: str) -> str | None:
@@ -100,7 +105,8 @@ def render(text: str) -> Rendered:
         )
         return Rendered("", (BodyIssue(0, message),))
     env: dict[str, int] = {}
-    tokens = _MD.parse(text, env)
+    md = _parser()
+    tokens = md.parse(text, env)
     issues: list[BodyIssue] = []
     if _TOO_DEEP in env:
         issues.append(
@@ -113,7 +119,7 @@ def render(text: str) -> Rendered:
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = _clean_inline(token, issues)
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    html = md.renderer.render(tokens, md.options, {})
     return Rendered(html, tuple(issues))
 
 
@@ -149,7 +155,7 @@ def _clean_inline(parent: Token, issues: list[BodyIssue]) -> list[Token]:
             src = str(child.attrGet("src") or "")
             if not is_safe_url(src):
                 issues.append(BodyIssue(line, _unsafe("image", src)))
-                alt = Token("text", "", 0)
+                alt = type(child)("text", "", 0)
                 alt.content = child.content
                 out.append(alt)
                 continue

@@ -5,10 +5,18 @@ renames stay on one file system), then swapped in with one rename: a reader or a
 server sees the old site or the new one, never half of each, and a failed or killed
 build leaves the old site as it was. Files whose bytes did not change are hard-linked
 from the old site, so their modification times (and rsync, and caches) stay put.
+
+Where the swap is an exchange (Linux renameat2), the previous site is not deleted but
+kept beside the output as `.<name>.spare`, and the next build brings that spare up to
+date (only the files that differ, the folders that come or go) and exchanges it in:
+creating and deleting ten thousand folders per build was most of a one-item rebuild.
+A killed build can only leave the spare half-updated, never the live site; the next
+build compares the spare with what it needs file by file, whatever state it is in.
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import os
 import posixpath
@@ -23,6 +31,8 @@ from .output import Output
 
 _TEMP = ".tmp-"  # a build in progress: .<name>.tmp-XXXX
 _OLD = ".old-"  # the previous site on its way out: .<name>.old-XXXX
+_SPARE = ".spare"  # the site before, kept to become the next one: .<name>.spare
+_STAGED = ".digest-staged"  # a file on its way into the spare, at the spare's top
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
@@ -110,17 +120,28 @@ def write(
     # swaps it in: renaming changed files into the live folder one by one would be
     # quicker, but a build killed halfway would leave a mix of two sites.
 
+    spare = parent / f".{out_dir.name}{_SPARE}"
+    if old is not None and _is_real_dir(spare) and _renameat2() is not None:
+        stats.update(_refresh(str(spare), outputs, changed, old))
+        if _exchange(spare, out_dir):  # the spare is the site now, and the old site spare
+            return Written(len(outputs), len(outputs) - len(changed), stats)
+        shutil.rmtree(spare)  # no exchange on this file system after all: build afresh
+
     temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_TEMP}", dir=parent))
     try:
         umask = os.umask(0)
         os.umask(umask)
         os.chmod(temp, 0o777 & ~umask)  # mkdtemp makes it private; a site is not
         stats.update(_fill(str(temp), outputs, changed, old))
-        _swap(temp, out_dir)
+        _swap(temp, out_dir, spare)
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
     return Written(len(outputs), len(outputs) - len(changed), stats)
+
+
+def _is_real_dir(path: Path) -> bool:
+    return path.is_dir() and not path.is_symlink()
 
 
 def remove_leftovers(out_dir: Path) -> None:
@@ -192,12 +213,77 @@ def _same(old: str, path: str, data: bytes) -> Stat | None:
         return None
 
 
-def _swap(temp: Path, out_dir: Path) -> None:
+def _refresh(spare: str, outputs: tuple[Output, ...], changed: list[Output], old: str):
+    """Make the spare tree hold exactly `outputs`: what it has that the site will not is
+    deleted, missing folders made, changed files written and the others hard-linked
+    from the live site, each through a staged file renamed into place: a file the spare
+    shares with the live site (a hard link) is never written to."""
+    wanted = {o.path for o in outputs}
+    folders = set(_folders(wanted))
+    top = len(spare) + 1
+    present: set[str] = set()
+    unwanted_folders: list[str] = []
+    for where, dirs, files in os.walk(spare):
+        rel = where[top:]
+        if rel and rel not in folders:
+            unwanted_folders.append(where)
+            dirs[:] = []
+            continue
+        for name in files:
+            path = f"{rel}/{name}" if rel else name
+            if path in wanted:
+                present.add(path)
+            else:
+                os.unlink(f"{where}/{name}")
+        for name in list(dirs):
+            path = f"{rel}/{name}" if rel else name
+            if os.path.islink(f"{where}/{name}"):
+                os.unlink(f"{where}/{name}")  # never made by a build; never followed
+                dirs.remove(name)
+            elif path in wanted:  # a folder where a file belongs
+                shutil.rmtree(f"{where}/{name}")
+                dirs.remove(name)
+    for where in unwanted_folders:
+        shutil.rmtree(where)
+    umask = os.umask(0)
+    os.umask(umask)
+    for folder in sorted(folders):
+        with contextlib.suppress(FileExistsError):
+            os.mkdir(f"{spare}/{folder}", 0o777 & ~umask)
+    staged = f"{spare}/{_STAGED}"
+    stats: dict[str, Stat] = {}
+    fresh = {id(o) for o in changed}
+    for output in outputs:
+        target = f"{spare}/{output.path}"
+        if id(output) in fresh:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(staged)
+            stats[output.path] = _write_file(staged, output.data)  # type: ignore[arg-type]
+            os.replace(staged, target)
+            continue
+        source = f"{old}/{output.path}"
+        if output.path in present and os.lstat(target).st_ino == os.lstat(source).st_ino:
+            continue  # already the live site's file
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
+        try:
+            os.link(source, staged)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source, staged)
+            stats[output.path] = stat_of(os.stat(staged))
+        os.replace(staged, target)
+    return stats
+
+
+def _swap(temp: Path, out_dir: Path, spare: Path) -> None:
     if not out_dir.exists():
         os.rename(temp, out_dir)
         return
     if _exchange(temp, out_dir):
-        shutil.rmtree(temp)  # now the old site
+        # temp now holds the old site: keep it as the spare the next build refreshes
+        if spare.exists() or spare.is_symlink():
+            shutil.rmtree(spare) if _is_real_dir(spare) else spare.unlink()
+        os.rename(temp, spare)
         return
     # No renameat2 here: two renames, with a short moment in which out_dir is missing.
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_OLD}", dir=out_dir.parent))

@@ -55,6 +55,7 @@ bench: $(INSTALLED)
 ## golden: rebuild the expected golden site (review its diff before committing)
 golden: $(INSTALLED)
 	SOURCE_DATE_EPOCH=$(GOLDEN_EPOCH) $(BIN)/digest build --quiet --no-cache --entries tests/sites/basic/entries --out tests/golden/basic
+	rm -rf tests/golden/.basic.spare
 
 clean:
 	rm -rf $(VENV) .tools site .digest-cache .pytest_cache .ruff_cache

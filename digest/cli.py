@@ -8,18 +8,22 @@ from __future__ import annotations
 import argparse
 import datetime
 import sys
+import threading
 import time
 from pathlib import Path
+from typing import TextIO
 
-from . import __version__, new, serve
+from . import __version__
 from .build import Options, build, check
 from .config import read_config
-from .exporter import EXPORT_FORMATS, export
-from .importer import check_planned, existing_entries, plan_import, write_planned
 from .load import AGENCIES_FILE, EDITION_DIR, MAX_FILE_BYTES, decode, load, load_document
 from .problems import FORMATS, Problem, format_problems, summary
 from .registry import read_registry
 from .schemas import SCHEMAS, schema_path
+
+# The export formats, known here without importing the exporter (and its Markdown and
+# email machinery) on every run: tests/test_exporter.py checks they agree.
+EXPORT_FORMATS = ("text", "email", "markdown")
 
 EXIT_OK = 0
 EXIT_PROBLEMS = 1
@@ -186,6 +190,8 @@ def _check(args: argparse.Namespace) -> int:
 
 
 def _import(args: argparse.Namespace) -> int:
+    from .importer import check_planned, existing_entries, plan_import, write_planned
+
     entries = _entries_dir(args)
     source: Path = args.file
     name = source.as_posix()
@@ -234,6 +240,8 @@ def _prefixed(problems: list[Problem], prefix: str) -> list[Problem]:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from .exporter import export
+
     entries = _entries_dir(args)
     site, problems = check(entries)
     if problems:
@@ -255,6 +263,8 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
+    from . import new
+
     entries = _entries_dir(args)
     doc, problems = load_document(entries, AGENCIES_FILE)
     registry, found = read_registry(doc)
@@ -294,24 +304,35 @@ def _build(args: argparse.Namespace) -> int:
     if out.exists() and not out.is_dir():
         raise UsageError(f"output folder {str(out)!r} exists and is not a folder")
     start = time.perf_counter()
+    progress = Progress(sys.stderr, enabled=not args.quiet)
     options = Options(
-        drafts=args.drafts, base_url=args.base_url, quiet=args.quiet, cache_dir=_cache_dir(args)
+        drafts=args.drafts,
+        base_url=args.base_url,
+        quiet=args.quiet,
+        cache_dir=_cache_dir(args),
+        progress=progress.stage,
     )
-    built, problems = build(entries, out, options)
+    try:
+        built, problems = build(entries, out, options)
+    finally:
+        progress.done()
     if problems:
         sys.stdout.write(format_problems(problems, "text", prefix=_prefix(entries)))
         return EXIT_PROBLEMS
     if not args.quiet:
         seconds = time.perf_counter() - start
+        w = built.written
         print(
-            f"built {_count(len(built.site.entries), 'item')} in "
-            f"{_count(len(built.site.editions), 'edition')}: "
-            f"{_count(built.pages, 'page')} in {seconds:.2f} s"
+            f"built {_count(built.items, 'item')} in {_count(built.editions, 'edition')}: "
+            f"{_count(built.pages, 'page')}, {_count(w.files, 'file')} "
+            f"({w.written:,} written, {w.unchanged:,} unchanged) in {seconds:.2f} s"
         )
     return EXIT_OK
 
 
 def _serve(args: argparse.Namespace) -> int:
+    from . import serve
+
     entries = _entries_dir(args)
     warning = serve.exposure_warning(args.host)
     if warning:
@@ -337,6 +358,55 @@ def _serve(args: argparse.Namespace) -> int:
 def _schema(args: argparse.Namespace) -> int:
     sys.stdout.write(schema_path(args.kind).read_text(encoding="utf-8"))
     return EXIT_OK
+
+
+class Progress:
+    """A build's current stage on one updating line of a terminal's stderr, shown only
+    once the build has taken longer than `delay` seconds (a quick rebuild prints
+    nothing), and erased at the end. Nothing at all when stderr is not a terminal."""
+
+    def __init__(self, stream: TextIO, enabled: bool = True, delay: float = 0.5) -> None:
+        self.stream = stream
+        self.enabled = enabled and stream.isatty()
+        self.current = ""
+        self.shown = False
+        self.due = False  # the delay is over: show the next stage at once
+        self.lock = threading.Lock()
+        self.timer = threading.Timer(delay, self._show)
+        self.timer.daemon = True
+        if self.enabled:
+            self.timer.start()
+
+    def stage(self, name: str) -> None:
+        """The build has entered stage `name`."""
+        with self.lock:
+            self.current = name
+            if self.shown or self.due:
+                self.shown = True
+                self._draw()
+
+    def done(self) -> None:
+        """The build is over: stop, and erase the line if one was shown."""
+        self.timer.cancel()
+        with self.lock:
+            if self.shown:
+                self.stream.write("\r\x1b[K")
+                self.stream.flush()
+            self.shown = self.due = False
+            self.enabled = False
+
+    def _show(self) -> None:
+        with self.lock:
+            if not self.enabled:
+                return
+            self.due = True
+            if self.current:
+                self.shown = True
+                self._draw()
+
+    def _draw(self) -> None:
+        self.stream.write(f"\r\x1b[Kdigest build: {self.current}…")
+        self.stream.flush()
 
 
 def _count(n: int, noun: str) -> str:

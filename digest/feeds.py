@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime
 import html
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -42,7 +43,7 @@ from feedgen.entry import FeedEntry
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
-from . import feedhtml, urls
+from . import feedhtml, keys, urls
 from .model import Edition, Site
 from .output import Output
 
@@ -304,12 +305,24 @@ def _made(item: _Item) -> _Made:
     return _Made(item, fe, _atom_entry(fe))
 
 
-def render_feeds(site: Site) -> tuple[Output, ...]:
+def render_feeds(
+    site: Site,
+    fingerprint: bytes = b"",
+    signatures: Mapping[str, bytes] | None = None,
+    previous: Mapping[str, bytes] | None = None,
+) -> tuple[Output, ...]:
     """Every feed of the catalogue as an Output (bytes in memory, no I/O).
 
-    An item in several feeds is made into HTML, a feedgen entry and Atom bytes once."""
+    A feed's key covers the shared fingerprint and the signatures of its items (for the
+    editions feed: of every item); a feed whose key is in `previous` (output path ->
+    key of the file still there) is not made again: its Output has no data. An item
+    in several feeds is made into HTML, a feedgen entry and Atom bytes once."""
+    if signatures is None:
+        signatures = keys.item_signatures(site, {})
+    previous = previous or {}
     editions = {e.key: e for e in site.editions}
     cache: dict[str, _Made] = {}
+    everything = keys.join(signatures[eid] for eid in site.chronology)
 
     def made(item_id: str) -> _Made:
         if item_id not in cache:
@@ -319,8 +332,13 @@ def render_feeds(site: Site) -> tuple[Output, ...]:
 
     outputs = []
     for feed in catalogue(site):
+        shows = everything if feed.editions else keys.join(signatures[i] for i in feed.items)
+        key = keys.digest(fingerprint, feed.path, feed.format, shows)
+        if previous.get(feed.path) == key:
+            outputs.append(Output(feed.path, None, key))
+            continue
         if feed.editions:
-            ready = [_made(_edition_item(site, editions[key])) for key in feed.items]
+            ready = [_made(_edition_item(site, editions[k])) for k in feed.items]
         else:
             ready = [made(item_id) for item_id in feed.items]
         items = [m.item for m in ready]
@@ -330,5 +348,5 @@ def render_feeds(site: Site) -> tuple[Output, ...]:
             data = _rss(site, feed, items, [m.entry for m in ready])
         else:
             data = _atom(site, feed, items, [m.atom for m in ready])
-        outputs.append(Output(feed.path, data))
+        outputs.append(Output(feed.path, data, key))
     return tuple(outputs)

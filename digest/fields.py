@@ -18,6 +18,8 @@ from .yamlfile import Node
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+# Category Cc but tab and newline (which `text` allows or reports itself).
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 # Names Windows refuses as file names, whatever the extension.
 WINDOWS_RESERVED = (
     {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {f"lpt{i}" for i in range(10)}
@@ -60,11 +62,11 @@ def text(node: Node, *, max_len: int = 500, multiline: bool = False) -> str:
         raise Invalid(f"is {len(value)} characters long; the limit is {max_len}")
     if not multiline and "\n" in value:
         raise Invalid("must be on one line")
-    for ch in value:
-        if ch in "\n\t":
-            continue
-        if unicodedata.category(ch) == "Cc":
-            raise Invalid(f"contains the control character U+{ord(ch):04X}")
+    # Unicode's control characters (category Cc) are exactly these ranges; one regex
+    # search instead of a category lookup per character (10,000 items: 2 million calls).
+    bad = _CONTROL.search(value)
+    if bad:
+        raise Invalid(f"contains the control character U+{ord(bad[0]):04X}")
     return value
 
 
@@ -155,7 +157,9 @@ def http_url(node: Node) -> str:
 
 def check_http_url(raw: str) -> None:
     """Raise Invalid unless `raw` is an absolute http(s) URL with a host and no spaces."""
-    if any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in raw):
+    # Printable ASCII without a space (nearly every URL) needs no look per character.
+    plain = raw.isascii() and raw.isprintable() and " " not in raw
+    if not plain and any(ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf") for ch in raw):
         raise Invalid(f"{raw!r} contains spaces or invisible characters")
     try:
         parts = urlsplit(raw)

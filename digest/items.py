@@ -9,9 +9,10 @@ import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import EntryCache
+from .cache import EntryCache, pack, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
 from .registry import Agency
@@ -34,8 +35,68 @@ def check_item(
     return entry, tuple(problems)
 
 
-def _check_chunk(chunk, agencies) -> list[Result]:
-    return [check_item(rel, edition, data, agencies) for rel, edition, data in chunk]
+def _check_chunk(chunk, agencies) -> list[tuple]:
+    # Results cross the process boundary as plain tuples: pickling 10,000 frozen
+    # dataclasses costs more than checking them.
+    return [pack(check_item(rel, edition, data, agencies)) for rel, edition, data in chunk]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An item file's bytes, and their content hash (the cache key)."""
+
+    rel: str
+    edition: str
+    data: bytes
+    key: bytes
+
+
+def read_sources(
+    root: Path, items: tuple[tuple[str, str], ...]
+) -> tuple[tuple[Source, ...], list[Problem]]:
+    """Read every item file (in path order) and hash its bytes with its edition."""
+    problems: list[Problem] = []
+    sources = []
+    for rel, edition in items:
+        data, found = read_bytes(root, rel)
+        if data is None:
+            problems += found
+            continue
+        key = hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
+        sources.append(Source(rel, edition, data, key))
+    return tuple(sources), problems
+
+
+def check_sources(
+    sources: tuple[Source, ...],
+    agencies: Mapping[str, Agency] | None,
+    cache: EntryCache | None,
+    workers: int | None = None,
+) -> tuple[tuple[Entry, ...], list[Problem]]:
+    """Check every item file; valid Entries in path order, and all problems."""
+    results: dict[str, Result] = {}
+    todo: list[Source] = []
+    for source in sources:
+        hit = cache.get(source.rel, source.key) if cache else None
+        if hit is not None:
+            results[source.rel] = hit
+        else:
+            todo.append(source)
+
+    checked = _check_all([(s.rel, s.edition, s.data) for s in todo], agencies, workers)
+    for source, result in zip(todo, checked, strict=True):
+        results[source.rel] = result
+        if cache is not None:
+            cache.put(source.rel, source.key, result)
+
+    entries = []
+    problems: list[Problem] = []
+    for source in sources:
+        entry, found = results[source.rel]
+        problems += found
+        if entry is not None:
+            entries.append(entry)
+    return tuple(entries), problems
 
 
 def read_entries(
@@ -45,45 +106,16 @@ def read_entries(
     cache: EntryCache | None,
     workers: int | None = None,
 ) -> tuple[tuple[Entry, ...], list[Problem]]:
-    """Check every item file; valid Entries in path order, and all problems."""
-    problems: list[Problem] = []
-    results: dict[str, Result] = {}
-    todo: list[tuple[str, str, bytes]] = []
-    keys: dict[str, bytes] = {}
-    for rel, edition in items:
-        data, found = read_bytes(root, rel)
-        if data is None:
-            problems += found
-            continue
-        key = hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
-        keys[rel] = key
-        hit = cache.get(rel, key) if cache else None
-        if hit is not None:
-            results[rel] = hit
-        else:
-            todo.append((rel, edition, data))
-
-    for (rel, _edition, _data), result in zip(
-        todo, _check_all(todo, agencies, workers), strict=True
-    ):
-        results[rel] = result
-        if cache is not None:
-            cache.put(rel, keys[rel], result)
-
-    entries = []
-    for rel, _edition in items:
-        if rel in results:
-            entry, found = results[rel]
-            problems += found
-            if entry is not None:
-                entries.append(entry)
-    return tuple(entries), problems
+    """Read and check every item file; valid Entries in path order, and all problems."""
+    sources, problems = read_sources(root, items)
+    entries, found = check_sources(sources, agencies, cache, workers)
+    return entries, sorted(problems + found, key=lambda p: p.path) if problems else found
 
 
 def _check_all(todo, agencies, workers: int | None) -> list[Result]:
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(todo) < PARALLEL_FROM:
-        return _check_chunk(todo, agencies)
+        return [check_item(rel, edition, data, agencies) for rel, edition, data in todo]
     # Contiguous chunks, a few per worker, so that results come back in order and one
     # slow chunk does not hold the others up.
     n = workers * 4
@@ -93,4 +125,4 @@ def _check_all(todo, agencies, workers: int | None) -> list[Result]:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         parts = pool.map(_check_chunk, chunks, [agencies] * len(chunks))
-        return [result for part in parts for result in part]
+        return [unpack(result) for part in parts for result in part]

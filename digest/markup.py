@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
 from urllib.parse import unquote
 
-from markdown_it import MarkdownIt
-from markdown_it.token import Token
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from markdown_it.token import Token
 
 ALLOWED_SCHEMES = ("http", "https", "mailto")
 # Browsers drop ASCII whitespace and control characters inside a scheme ("java\tscript:"),
 # so they are dropped here before the scheme is read.
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+DELIMITERS = "[]*_"
+MAX_DELIMITERS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +44,12 @@ class Rendered:
     issues: tuple[BodyIssue, ...]
 
 
-def _make_parser() -> MarkdownIt:
+@cache
+def _parser() -> MarkdownIt:
+    # Made on first use: a build with nothing to check or render never imports
+    # markdown-it (its start-up is a tenth of a no-change rebuild).
+    from markdown_it import MarkdownIt
+
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable(["table", "strikethrough"])
     # Links are judged after parsing (so that a bad one can be reported with its line);
@@ -58,9 +70,6 @@ def _make_parser() -> MarkdownIt:
 
 
 _TOO_DEEP = "digest:too-deep"
-
-
-_MD = _make_parser()
 
 
 def url_scheme(url: str) -> str | None:
@@ -85,8 +94,19 @@ def is_external(url: str) -> bool:
 def render(text: str) -> Rendered:
     """Markdown -> safe HTML plus the issues found (unsafe links are reported and
     rendered as plain text)."""
+    delimiters = sum(text.count(ch) for ch in DELIMITERS)
+    if delimiters > MAX_DELIMITERS:
+        # markdown-it-py spends some 20 microseconds on each of these: a file of nothing
+        # else would take half a minute. No news item needs this many, so it is refused
+        # before parsing, which keeps every body's cost bounded.
+        message = (
+            f"has {delimiters:,} of the characters {' '.join(DELIMITERS)}; the limit is "
+            f"{MAX_DELIMITERS:,} (Markdown slows down on each one)"
+        )
+        return Rendered("", (BodyIssue(0, message),))
     env: dict[str, int] = {}
-    tokens = _MD.parse(text, env)
+    md = _parser()
+    tokens = md.parse(text, env)
     issues: list[BodyIssue] = []
     if _TOO_DEEP in env:
         issues.append(
@@ -99,7 +119,7 @@ def render(text: str) -> Rendered:
     for token in tokens:
         if token.type == "inline" and token.children:
             token.children = _clean_inline(token, issues)
-    html = _MD.renderer.render(tokens, _MD.options, {})
+    html = md.renderer.render(tokens, md.options, {})
     return Rendered(html, tuple(issues))
 
 
@@ -135,7 +155,7 @@ def _clean_inline(parent: Token, issues: list[BodyIssue]) -> list[Token]:
             src = str(child.attrGet("src") or "")
             if not is_safe_url(src):
                 issues.append(BodyIssue(line, _unsafe("image", src)))
-                alt = Token("text", "", 0)
+                alt = type(child)("text", "", 0)
                 alt.content = child.content
                 out.append(alt)
                 continue

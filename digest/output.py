@@ -7,7 +7,11 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Output:
-    """One output file: `path` relative to the output folder (POSIX), and its bytes."""
+    """One output file: `path` relative to the output folder (POSIX), and its bytes.
+
+    `data` is None when the file the last build wrote there is still right (its `key`,
+    the hash of what it is made from, did not change): write keeps that file."""
 
     path: str
-    data: bytes
+    data: bytes | None
+    key: bytes = b""

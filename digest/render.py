@@ -9,14 +9,17 @@ pages can be rendered in any order, or spread over processes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+import multiprocessing
+import os
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, Template
 from markupsafe import Markup
 
-from . import urls
+from . import keys, urls
 from .effective import effective_view, reference_date
 from .model import MONTHS, Site
 from .output import Output
@@ -33,6 +36,11 @@ from .views import (
 )
 
 PAGER_WINDOW = 2  # page links shown either side of the current page
+# Below this many pages to render, starting worker processes costs more than it saves.
+PARALLEL_FROM = 400
+# Page kinds that show the whole site (counts, every edition, every term): their key
+# is the signature of every item.
+SITE_WIDE = frozenset({"home", "editions", "agencies", "sections", "tags", "feeds", "404"})
 
 
 def environment(folders: Sequence[Path]) -> Environment:
@@ -113,6 +121,26 @@ class EffectiveMonth:
     items: tuple[Item, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class Previous:
+    """What the last build into the same output folder left that rendering can reuse:
+    the key of every file still there as it was written, and the hash of every item's
+    list row (by item signature), both made under `fingerprint`."""
+
+    fingerprint: bytes = b""
+    keys: Mapping[str, bytes] = field(default_factory=dict)
+    rows: Mapping[bytes, bytes] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Pages:
+    """The rendered pages (an Output without data: the file there is still right) and
+    the row hashes by item signature, for the next build."""
+
+    outputs: tuple[Output, ...]
+    rows: Mapping[bytes, bytes]
+
+
 ATOM_TYPE = "application/atom+xml"
 RSS_TYPE = "application/rss+xml"
 JSON_TYPE = "application/feed+json"
@@ -181,8 +209,16 @@ def plan(site: Site, views: Views) -> tuple[Page, ...]:
 class Renderer:
     """Renders pages of one site; holds what all pages share, computed once."""
 
-    def __init__(self, site: Site, env: Environment) -> None:
+    def __init__(
+        self,
+        site: Site,
+        env: Environment,
+        fingerprint: bytes = b"",
+        signatures: Mapping[str, bytes] | None = None,
+    ) -> None:
         self.site = site
+        self.fingerprint = fingerprint
+        self.signatures = signatures or keys.item_signatures(site, {})
         self.config = site.config
         self.views = make_views(site)
         self.base = site.config.base_path
@@ -231,6 +267,9 @@ class Renderer:
         self.globals["footer"] = Markup(self.template("partials/footer.html").render(self.globals))
         self._rows: dict[str, Markup] = {}
         self._bodies: dict[str, Markup] = {}
+        self.row_hashes: dict[str, bytes] = {}
+        self.site_signature = keys.join(self.signatures[eid] for eid in site.chronology)
+        self.edition_index = {e.key: i for i, e in enumerate(site.editions)}
 
     def link(self, url: str) -> str:
         """An href under the base path."""
@@ -261,6 +300,47 @@ class Renderer:
                 self.template("partials/body.html").render(item=item)
             )
         return found
+
+    def row_hash(self, eid: str) -> bytes:
+        """The hash of an item's row (rendered when not known from the last build)."""
+        found = self.row_hashes.get(eid)
+        if found is None:
+            found = self.row_hashes[eid] = keys.digest(self.row(eid))
+        return found
+
+    def key(self, page: Page) -> bytes:
+        """The hash of everything the page is made from (see keys.py). Each kind lists
+        what its method below puts into the context, besides the shared fingerprint."""
+        sig = self.signatures
+        kind = page.kind
+        if kind == "entry":
+            shows = [sig[page.key], *map(self.row_hash, self.views.related[page.key])]
+        elif kind == "edition":
+            index = self.edition_index[page.key]
+            editions = self.site.editions
+            around = [e.key for e in editions[max(0, index - 1) : index + 2]]
+            shows = [",".join(around).encode(), *(sig[e] for e in editions[index].entries)]
+        elif kind in ("agency", "section", "tag"):
+            term = self.terms[(kind, page.key)]
+            ids = chunk(term.entries, self.config.page_size)[page.number - 1]
+            shows = [str(len(term.entries)).encode(), *map(self.row_hash, ids)]
+        elif kind == "archive":
+            ids = chunk(self.site.chronology, self.config.page_size)[page.number - 1]
+            entries = self.site.entries
+            shows = [str(len(self.site.chronology)).encode()]
+            for eid in ids:
+                date = entries[eid].date
+                shows += [self.row_hash(eid), f"{date.year}-{date.month}".encode()]
+        elif kind in SITE_WIDE:
+            shows = [self.site_signature]
+        elif kind == "search":
+            shows = []  # the page is a form and a frame for the script: nothing of items
+        elif kind == "effective":
+            # Every item's effective date and the day the page is "as of".
+            shows = [self.site_signature, reference_date(self.site).isoformat().encode()]
+        else:
+            raise ValueError(f"no key for page kind {kind!r}")
+        return keys.digest(self.fingerprint, page.url, kind, str(page.number), keys.join(shows))
 
     def rows(self, ids: Iterable[str]) -> tuple[Markup, ...]:
         """The rows of these items."""
@@ -642,11 +722,71 @@ def robots(site: Site) -> Output:
     return Output(urls.ROBOTS, text.encode())
 
 
-def render_pages(site: Site, env: Environment) -> tuple[Output, ...]:
-    """Every page of the site, the sitemap and robots.txt."""
-    renderer = Renderer(site, env)
+def render_pages(
+    site: Site,
+    env: Environment,
+    fingerprint: bytes = b"",
+    signatures: Mapping[str, bytes] | None = None,
+    previous: Previous = Previous(),
+    workers: int | None = None,
+) -> Pages:
+    """Every page of the site, the sitemap and robots.txt. A page whose key is the one
+    the last build wrote (`previous`) is not rendered: its Output has no data."""
+    renderer = Renderer(site, env, fingerprint, signatures)
+    signatures = renderer.signatures
+    if previous.fingerprint == fingerprint:
+        renderer.row_hashes.update(
+            (eid, previous.rows[s]) for eid, s in signatures.items() if s in previous.rows
+        )
     pages = plan(site, renderer.views)
-    outputs = [renderer.render_page(page) for page in pages]
-    outputs.append(sitemap(site, pages, env))
-    outputs.append(robots(site))
-    return tuple(outputs)
+    page_keys = [renderer.key(page) for page in pages]
+    todo = [
+        (i, page)
+        for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))
+        if previous.keys.get(urls.output_file(page.url)) != key
+    ]
+    made = _render_all(renderer, [page for _, page in todo], workers)
+    rendered = dict(zip((i for i, _ in todo), made, strict=True))
+    outputs = [
+        Output(urls.output_file(page.url), rendered.get(i), key)
+        for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))
+    ]
+    for extra in (sitemap(site, pages, env), robots(site)):
+        outputs.append(Output(extra.path, extra.data, keys.digest(extra.data)))
+    rows = {signatures[eid]: h for eid, h in renderer.row_hashes.items()}
+    return Pages(tuple(outputs), rows)
+
+
+def _render_all(renderer: Renderer, pages: list[Page], workers: int | None) -> list[bytes]:
+    """The pages' bytes, in order; spread over worker processes when there are many."""
+    workers = workers or os.cpu_count() or 1
+    if workers < 2 or len(pages) < PARALLEL_FROM or "fork" not in _start_methods():
+        return [renderer.render_page(page).data for page in pages]
+    # Forked workers inherit the renderer (views, rows, compiled templates) instead of
+    # receiving it pickled; they get contiguous slices of the page list and send back
+    # bytes. Slices of about 100 pages keep both workers busy to the end.
+    size = max(50, min(200, len(pages) // (workers * 8) or 1))
+    slices = [pages[i : i + size] for i in range(0, len(pages), size)]
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=_adopt, initargs=(renderer,)
+    ) as pool:
+        return [data for part in pool.map(_render_slice, slices) for data in part]
+
+
+def _start_methods() -> list[str]:
+    return multiprocessing.get_all_start_methods()
+
+
+# The renderer of a worker process, set once when the worker starts (inherited by fork,
+# never pickled); the parent process never sets it.
+_WORKER: list[Renderer] = []
+
+
+def _adopt(renderer: Renderer) -> None:
+    _WORKER.append(renderer)
+
+
+def _render_slice(pages: list[Page]) -> list[bytes]:
+    renderer = _WORKER[0]
+    return [renderer.render_page(page).data for page in pages]

@@ -428,7 +428,7 @@ class Server:
             return Status(before.build, tuple(lines[:-1]), lines[-1])
         seconds = time.perf_counter() - start
         self._say(
-            f"built {_count(len(built.site.entries), 'item')} (drafts included), "
+            f"built {_count(built.items, 'item')} (drafts included), "
             f"{_count(built.pages, 'page')} in {seconds:.2f} s"
         )
         return Status(before.build + 1)

@@ -8,6 +8,7 @@ A site folder (the parent of its entries folder) may have its own `templates/` o
 
 from __future__ import annotations
 
+import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,3 +60,20 @@ def read_static(folders: tuple[Path, ...]) -> tuple[Output, ...]:
                 rel = path.relative_to(folder).as_posix()
                 found.setdefault(rel, path)
     return tuple(Output(urls.static(rel), found[rel].read_bytes()) for rel in sorted(found))
+
+
+def templates_fingerprint(folders: tuple[Path, ...]) -> bytes:
+    """A hash of every file in the template folders (which folder, name and bytes): a
+    changed, added or removed template changes it."""
+    h = hashlib.blake2b(digest_size=16)
+    for index, folder in enumerate(folders):
+        for root, dirs, files in os.walk(folder):
+            dirs.sort()
+            for name in sorted(files):
+                path = os.path.join(root, name)
+                rel = os.path.relpath(path, folder)
+                with open(path, "rb") as fh:
+                    data = fh.read()
+                h.update(f"{index}\0{rel}\0{len(data)}\0".encode())
+                h.update(data)
+    return h.digest()

@@ -25,6 +25,7 @@ RELATED = 5
 DESCRIPTION_CHARS = 160
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
+_PARTIAL_END = re.compile(r"<[^>]*$|&[#a-zA-Z0-9]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,11 +169,23 @@ def iso_date(date: datetime.date, precision: str = "day") -> str:
 
 def describe(markup: str, limit: int = DESCRIPTION_CHARS) -> str:
     """Plain text of an HTML fragment, cut at a word to at most `limit` characters."""
-    text = _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
+    # Only the beginning of a long body can make the description: the text of a prefix
+    # (less a tag or entity the cut went through) is a prefix of the whole text, so when
+    # it is long enough the result is the same, without cleaning the whole body.
+    head = markup[: limit * 4]
+    text = ""
+    if len(head) < len(markup):
+        text = _plain(_PARTIAL_END.sub("", head))
+    if len(text) <= limit:
+        text = _plain(markup)
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
     return cut + "…"
+
+
+def _plain(markup: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
 
 
 def json_ld(data: Mapping[str, object]) -> Markup:

@@ -80,6 +80,9 @@ def parse(text: str, first_line: int = 1) -> tuple[Node | None, list[YamlError]]
             if err.context_mark and err.context_mark.line + 1 + offset != line:
                 started = f" started on line {err.context_mark.line + 1 + offset}"
             what = f"{err.problem} ({err.context}{started})"
+        if "mapping values are not allowed" in what:
+            # the usual cause: an unquoted value with ': ' in it, such as a title
+            what += "; put a value that contains ': ' in double quotes"
         return None, [YamlError(line, f"YAML syntax error: {what}")]
     except yaml.YAMLError as err:  # e.g. a reader error for a control character
         return None, [YamlError(first_line, f"YAML error: {_one_line(str(err))}")]

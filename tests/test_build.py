@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -86,8 +87,12 @@ def test_build_prints_one_summary_line(tmp_path: Path) -> None:
     lines = result.stdout.splitlines()
     assert len(lines) == 1
     pages = sum(1 for _ in (tmp_path / "out").rglob("*.html"))
-    assert lines[0].startswith(f"built 30 items in 1 edition: {pages} pages in ")
-    assert lines[0].endswith(" s")
+    files = sum(1 for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert re.fullmatch(
+        f"built 30 items in 1 edition: {pages} pages, {files} files "
+        rf"\({files} written, 0 unchanged\) in \d+\.\d\d s",
+        lines[0],
+    ), lines[0]
     assert (tmp_path / "out" / "editions" / "2023-04" / "index.html").is_file()
 
 
@@ -176,3 +181,47 @@ def test_a_site_folder_overrides_templates_and_static_files(tmp_path: Path) -> N
     assert (out / "editions" / "2023-04" / "index.html").read_bytes() == (
         GOLDEN / "editions" / "2023-04" / "index.html"
     ).read_bytes()
+
+
+def test_a_rebuild_summary_counts_unchanged_files(tmp_path: Path) -> None:
+    args = ("build", "--entries", "entries", "--out", str(tmp_path / "out"))
+    args += ("--cache-dir", str(tmp_path / "cache"))
+    assert run(*args).returncode == 0
+    again = run(*args)
+    assert (again.returncode, again.stderr) == (0, "")
+    files = sum(1 for p in (tmp_path / "out").rglob("*") if p.is_file())
+    assert f", {files} files (0 written, {files} unchanged) in " in again.stdout
+    assert len(again.stdout.splitlines()) == 1
+
+
+class FakeTerminal:
+    def __init__(self) -> None:
+        self.text = ""
+
+    def isatty(self) -> bool:
+        return True
+
+    def write(self, text: str) -> None:
+        self.text += text
+
+    def flush(self) -> None:
+        pass
+
+
+def test_progress_shows_stages_on_a_terminal_and_erases_itself() -> None:
+    from digest.cli import Progress
+
+    stream = FakeTerminal()
+    progress = Progress(stream, delay=0.0)
+    progress.stage("checking")
+    progress.timer.join()
+    progress.stage("rendering")
+    progress.done()
+    assert stream.text == (
+        "\r\x1b[Kdigest build: checking…\r\x1b[Kdigest build: rendering…\r\x1b[K"
+    )
+    quiet = FakeTerminal()
+    silent = Progress(quiet, enabled=False, delay=0.0)
+    silent.stage("checking")
+    silent.done()
+    assert quiet.text == "" and not silent.timer.is_alive()

@@ -10,7 +10,7 @@ import pytest
 
 from digest import items
 from digest.build import Options, check
-from digest.cache import CACHE_FILE
+from digest.cache import ENTRIES_DIR
 
 ENTRIES = Path(__file__).resolve().parents[1] / "entries"
 
@@ -26,7 +26,7 @@ def test_cached_check_equals_cold_check(entries: Path, tmp_path: Path) -> None:
     cold, _ = check(entries)
     cache = tmp_path / "cache"
     first, _ = check(entries, Options(cache_dir=cache))
-    assert (cache / CACHE_FILE).exists()
+    assert sorted(p.name for p in (cache / ENTRIES_DIR).iterdir()) == ["2023-04.bin"]
     warm, _ = check(entries, Options(cache_dir=cache))
     assert cold == first == warm
 
@@ -57,8 +57,9 @@ def test_registry_change_invalidates_cached_items(entries: Path, tmp_path: Path)
 def test_a_damaged_cache_is_ignored_and_rewritten(entries: Path, tmp_path: Path, damage) -> None:
     cache = tmp_path / "cache"
     check(entries, Options(cache_dir=cache))
-    good = (cache / CACHE_FILE).read_bytes()
-    (cache / CACHE_FILE).write_bytes(damage or good[: len(good) // 2])
+    shard = cache / ENTRIES_DIR / "2023-04.bin"
+    good = shard.read_bytes()
+    (shard).write_bytes(damage or good[: len(good) // 2])
     site, problems = check(entries, Options(cache_dir=cache))
     assert problems == [] and len(site.entries) == 30
     assert check(entries)[0] == site

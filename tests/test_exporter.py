@@ -178,3 +178,9 @@ def test_export_command(tmp_path: Path, capsys, monkeypatch) -> None:
     assert printed.endswith(
         f"digest export: error: folder '{(tmp_path / 'no').as_posix()}' does not exist (for --out)\n"
     )
+
+
+def test_the_command_line_knows_the_export_formats() -> None:
+    from digest import cli, exporter
+
+    assert cli.EXPORT_FORMATS == exporter.EXPORT_FORMATS

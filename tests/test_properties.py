@@ -233,7 +233,7 @@ def _render_all(site):
     from digest.theme import find_theme
 
     env = environment(find_theme(Path(__file__).parent / "sites" / "basic" / "entries").templates)
-    return render_pages(site, env) + render_feeds(site) + render_search_index(site)
+    return render_pages(site, env).outputs + render_feeds(site) + render_search_index(site)
 
 
 @settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow], deadline=None)

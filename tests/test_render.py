@@ -115,7 +115,7 @@ def test_pages_render_in_any_order() -> None:
     forward = [renderer.render_page(p) for p in pages]
     backward = [Renderer(site, env()).render_page(p) for p in reversed(pages)]
     assert forward == backward[::-1]
-    assert len({o.path for o in render_pages(site, env())}) == len(pages) + 2
+    assert len({o.path for o in render_pages(site, env()).outputs}) == len(pages) + 2
 
 
 def test_every_page_has_its_own_title_and_description_and_the_safety_metas() -> None:
@@ -281,3 +281,21 @@ def test_sitemap_and_robots() -> None:
     assert (GOLDEN / "robots.txt").read_text() == (
         "User-agent: *\nAllow: /\n\nSitemap: https://digest.example.org/sitemap.xml\n"
     )
+
+
+def test_describe_reads_only_the_beginning_but_says_the_same() -> None:
+    import random
+
+    from digest import views
+
+    def whole(markup: str, limit: int = views.DESCRIPTION_CHARS) -> str:
+        text = views._plain(markup)
+        if len(text) <= limit:
+            return text
+        return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+
+    rng = random.Random(1)
+    parts = ["<p>", "</p>\n", "word ", "&amp; ", "&lt;x&gt; ", "  ", "\n", "<em>", "</em>", "é, "]
+    for _ in range(3000):
+        markup = "".join(rng.choice(parts) for _ in range(rng.randint(0, 300)))
+        assert views.describe(markup) == whole(markup), markup

@@ -39,7 +39,63 @@ def test_a_rebuild_replaces_the_old_site_and_keeps_unchanged_files(tmp_path: Pat
     assert (written.files, written.unchanged) == (2, 1)
     assert (out / "same.css").stat().st_ino == inode
     assert (out / "same.css").stat().st_mtime == 1_000_000
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    # the previous site is kept as the spare the next build brings up to date
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
+    assert files(tmp_path / ".site.spare") == {
+        "same.css": b"css",
+        "old.html": b"old",
+        "x.html": b"1",
+    }
+
+
+def test_later_builds_refresh_the_spare_and_exchange_it_in(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("same.css", b"css"), Output("a/old.html", b"old"), Output("x.html", b"1")], out)
+    os.utime(out / "same.css", (1_000_000, 1_000_000))
+    inode = (out / "same.css").stat().st_ino
+    write([Output("same.css", b"css"), Output("x.html", b"2")], out)
+    # the third build: the spare (the first site) becomes the new site
+    spare_inode = spare.stat().st_ino
+    written = write(
+        [Output("same.css", b"css"), Output("x.html", b"3"), Output("b/c/new.html", b"n")], out
+    )
+    assert out.stat().st_ino == spare_inode
+    assert files(out) == {"same.css": b"css", "x.html": b"3", "b/c/new.html": b"n"}
+    assert not (out / "a").exists()
+    assert (written.files, written.unchanged) == (3, 1)
+    assert (out / "same.css").stat().st_ino == inode
+    assert (out / "same.css").stat().st_mtime == 1_000_000
+    assert files(spare) == {"same.css": b"css", "x.html": b"2"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
+
+
+def test_a_spare_in_any_state_is_brought_to_exactly_the_outputs(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("index.html", b"1"), Output("d/page.html", b"p")], out)
+    write([Output("index.html", b"2"), Output("d/page.html", b"p")], out)
+    # what a killed refresh or a stray hand could leave: a half-written staged file, a
+    # foreign file, a folder where a file belongs, a file where a folder belongs, a link
+    (spare / ".digest-staged").write_bytes(b"half")
+    (spare / "stray.html").write_bytes(b"stray")
+    (spare / "index.html").unlink()
+    (spare / "index.html").mkdir()
+    (spare / "d" / "page.html").unlink()
+    (spare / "d" / "page.html").write_bytes(b"tampered")
+    (spare / "e").write_bytes(b"file where a folder goes")
+    os.symlink("/etc", spare / "link")
+    write([Output("index.html", b"3"), Output("d/page.html", b"p"), Output("e/f.html", b"f")], out)
+    assert files(out) == {"index.html": b"3", "d/page.html": b"p", "e/f.html": b"f"}
+    assert not (out / "link").exists() and not (out / "link").is_symlink()
+
+
+def test_a_live_file_shared_with_the_spare_is_never_written_to(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("same.html", b"same"), Output("x.html", b"1")], out)
+    write([Output("same.html", b"same"), Output("x.html", b"2")], out)
+    assert (out / "same.html").stat().st_ino == (spare / "same.html").stat().st_ino
+    write([Output("same.html", b"changed"), Output("x.html", b"2")], out)
+    assert files(out) == {"same.html": b"changed", "x.html": b"2"}
+    assert files(spare) == {"same.html": b"same", "x.html": b"2"}
 
 
 def test_without_renameat2_the_swap_falls_back_to_two_renames(

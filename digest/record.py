@@ -1,0 +1,89 @@
+"""The record of the last build into an output folder, kept in the cache folder: the
+fingerprint of everything that build read, and the key and stat of every file it
+wrote. With it a rebuild knows which files are still as written (so pages whose key
+did not change need not be rendered) and, when no input changed and every file is
+still there as written, that there is nothing to do at all.
+
+A record is only ever a shortcut: a missing, damaged or outdated one means a full
+build; a file that is not as recorded (edited, deleted, replaced) is made again."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import read_blob, write_blob
+from .write import Stat, stat_of
+
+_FORMAT = "record-1"
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """What a build wrote into one output folder."""
+
+    inputs: bytes  # fingerprint of every input (code, theme, settings, items, options)
+    pages: bytes  # the fingerprint every page key was made with (keys.pages_fingerprint)
+    files: Mapping[str, tuple[bytes, Stat]]  # path -> (key, stat when written)
+    rows: Mapping[bytes, bytes]  # item signature -> hash of its list row
+    items: int
+    editions: int
+    pages_count: int
+
+    def stats(self) -> dict[str, Stat]:
+        """Path -> stat of every file written."""
+        return {path: st for path, (_key, st) in self.files.items()}
+
+
+def _path(cache_dir: Path, out_dir: Path) -> Path:
+    name = hashlib.blake2b(os.fsencode(os.path.abspath(out_dir)), digest_size=8).hexdigest()
+    return Path(cache_dir) / f"build-{name}.bin"
+
+
+def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
+    """The record of the last build into `out_dir`, or None."""
+    if cache_dir is None:
+        return None
+    value = read_blob(_path(cache_dir, out_dir), _FORMAT)
+    try:
+        inputs, pages, files, rows, items, editions, count = value  # type: ignore[misc]
+        files = {path: (key, tuple(st)) for path, (key, st) in files.items()}
+        return Record(inputs, pages, files, rows, items, editions, count)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
+    """Keep the record for the next build (nothing when there is no cache folder)."""
+    if cache_dir is None:
+        return
+    value = (
+        record.inputs,
+        record.pages,
+        dict(record.files),
+        dict(record.rows),
+        record.items,
+        record.editions,
+        record.pages_count,
+    )
+    write_blob(_path(cache_dir, out_dir), _FORMAT, value)
+
+
+def intact(out_dir: Path, record: Record | None) -> dict[str, bytes]:
+    """Path -> key of each recorded file that is still in `out_dir` as it was written
+    (same size, modification time and inode)."""
+    if record is None:
+        return {}
+    found = {}
+    top = os.path.abspath(out_dir)
+    for path, (key, st) in record.files.items():
+        try:
+            now = stat_of(os.stat(f"{top}/{path}"))
+        except OSError:
+            continue
+        if now == st:
+            found[path] = key
+    return found

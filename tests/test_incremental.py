@@ -1,0 +1,212 @@
+"""Incremental builds (record.py, keys.py): a cached build is byte-identical to a cold
+one, whatever changed; every input that pages depend on invalidates them; a damaged
+cache is ignored; unchanged files keep their bytes and mtimes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from conftest import SHIPPED
+
+from digest import cache as cache_module
+from digest.build import Options, build
+from digest.cache import ENTRIES_DIR
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def mtimes(folder: Path) -> dict[str, int]:
+    return {
+        p.relative_to(folder).as_posix(): p.stat().st_mtime_ns
+        for p in folder.rglob("*")
+        if p.is_file()
+    }
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    """A copy of the shipped entries in a site folder of its own (no own templates)."""
+    shutil.copytree(SHIPPED, tmp_path / "s" / "entries")
+    return tmp_path / "s"
+
+
+def run(site: Path, out: str, cache: str | None = "cache", **options):
+    cache_dir = site / cache if cache else None
+    built, problems = build(site / "entries", site / out, Options(cache_dir=cache_dir, **options))
+    assert problems == [] and built is not None
+    return built
+
+
+def an_item(site: Path) -> Path:
+    return sorted((site / "entries" / "2023-04").glob("*.md"))[3]
+
+
+def test_warm_builds_equal_cold_builds_after_an_edit(site: Path) -> None:
+    run(site, "a")  # cold, fills the cache
+    b = run(site, "b")  # warm cache, new output folder
+    assert tree(site / "a") == tree(site / "b")
+    assert b.written.written == b.written.files  # a new folder: every file written
+    item = an_item(site)
+    item.write_text(item.read_text().replace("title: ", "title: Revised ", 1))
+    c = run(site, "a")  # warm: the old output and its record
+    run(site, "d", cache=None)  # cold, no cache at all
+    assert tree(site / "a") == tree(site / "d")
+    assert 0 < c.written.written < c.written.files
+
+
+def test_a_rebuild_with_nothing_changed_touches_nothing(site: Path) -> None:
+    run(site, "out")
+    before = mtimes(site / "out")
+    inode = (site / "out").stat().st_ino
+    again = run(site, "out")
+    assert (again.written.written, again.written.unchanged) == (0, again.written.files)
+    assert mtimes(site / "out") == before
+    assert (site / "out").stat().st_ino == inode  # no new tree was swapped in
+
+
+def test_an_edit_rewrites_only_the_pages_that_change(site: Path) -> None:
+    run(site, "out")
+    before = mtimes(site / "out")
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nOne more sentence.\n")
+    built = run(site, "out")
+    after = mtimes(site / "out")
+    changed = {p for p in after if after[p] != before.get(p)}
+    eid = item.stem
+    assert f"entries/{eid}/index.html" in changed
+    assert "editions/2023-04/index.html" in changed
+    assert "feed.xml" in changed
+    # pages that do not show the item's body keep their files
+    assert "agencies/index.html" not in changed
+    assert "static/style.css" not in changed
+    assert len(changed) == built.written.written
+    assert tree(site / "out") == tree(run(site, "cold", cache=None) and site / "cold")
+
+
+def test_a_removed_item_removes_its_page(site: Path) -> None:
+    run(site, "out")
+    item = an_item(site)
+    item.unlink()
+    run(site, "out")
+    assert not (site / "out" / "entries" / item.stem).exists()
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["template", "own template", "static", "site.yaml", "agencies.yaml", "edition.yaml"],
+)
+def test_each_input_invalidates_what_depends_on_it(site: Path, change: str) -> None:
+    run(site, "out")
+    entries = site / "entries"
+    if change == "template":
+        # the site's own copy of a template overrides the project's
+        (site / "templates").mkdir()
+        (site / "templates" / "404.html").write_text(
+            '{% extends "base.html" %}{% block main %}<p>Gone</p>{% endblock %}\n'
+        )
+    elif change == "own template":
+        (site / "templates" / "partials").mkdir(parents=True)
+        row = Path(__file__).resolve().parents[1] / "templates" / "partials" / "row.html"
+        (site / "templates" / "partials" / "row.html").write_text(
+            row.read_text().replace('class="row"', 'class="row x"')
+        )
+    elif change == "static":
+        (site / "static").mkdir()
+        (site / "static" / "style.css").write_text("body { color: teal; }\n")
+    elif change == "site.yaml":
+        path = entries / "site.yaml"
+        text = path.read_text()
+        path.write_text(text.replace("title:", "title: New", 1))
+    elif change == "agencies.yaml":
+        path = entries / "agencies.yaml"
+        path.write_text(path.read_text().replace("name: ", "name: The ", 1))
+    else:
+        (entries / "2023-04" / "edition.yaml").write_text("title: The April Edition\n")
+    run(site, "out")
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+def test_a_code_change_invalidates_everything(site: Path, monkeypatch) -> None:
+    run(site, "out")
+    record = next((site / "cache").glob("build-*.bin"))
+    before = record.read_bytes()
+    assert run(site, "out") and record.read_bytes() == before  # nothing to do: not rewritten
+    monkeypatch.setattr(cache_module, "__version__", "999")
+    built = run(site, "out")
+    # Every key changed, so every page was rendered again (to the same bytes here: no
+    # file was rewritten).
+    assert record.read_bytes() != before
+    assert built.written.unchanged == built.written.files
+
+
+@pytest.mark.parametrize("damage", [b"", b"garbage", None])
+def test_a_damaged_cache_is_ignored_and_rebuilt(site: Path, damage: bytes | None) -> None:
+    run(site, "out")
+    files = [*(site / "cache").glob("build-*.bin"), *(site / "cache" / ENTRIES_DIR).iterdir()]
+    assert len(files) >= 2
+    for path in files:
+        good = path.read_bytes()
+        path.write_bytes(good[: len(good) // 2] if damage is None else damage)
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nEdited.\n")
+    run(site, "out")
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+def test_a_file_edited_in_the_output_is_made_again(site: Path) -> None:
+    run(site, "out")
+    page = site / "out" / "agencies" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"tampered")
+    (site / "out" / "feed.xml").unlink()
+    run(site, "out")
+    assert page.read_bytes() == good
+    assert (site / "out" / "feed.xml").is_file()
+
+
+def test_parallel_rendering_equals_sequential(site: Path, monkeypatch) -> None:
+    from digest import render
+
+    run(site, "seq", cache=None)
+    monkeypatch.setattr(render, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(render.os, "cpu_count", lambda: 2)
+    run(site, "par", cache=None)
+    assert tree(site / "seq") == tree(site / "par")
+
+
+def test_unchanged_files_keep_their_mtime_when_the_site_is_rewritten(site: Path) -> None:
+    run(site, "out")
+    style = site / "out" / "static" / "style.css"
+    os.utime(style, ns=(1_000_000_000, 1_000_000_000))
+    # the record no longer matches the stat: the file is compared by bytes and kept
+    run(site, "out")
+    assert style.stat().st_mtime_ns == 1_000_000_000
+
+
+def test_a_new_source_date_epoch_renews_the_effective_page_only(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # 2023-04-01 and 2023-05-15: the CSRC measures (in force 2023-05-01) move from
+    # upcoming to past; a cached build must notice, though no file changed.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1680307200")
+    run(site, "a")
+    before = tree(site / "a")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1684108800")
+    run(site, "a")
+    after = tree(site / "a")
+    assert [p for p in before if before[p] != after[p]] == ["effective/index.html"]
+    cold = run(site, "cold", cache=None)
+    assert cold is not None and tree(site / "cold") == after

@@ -65,7 +65,12 @@ def page(browser):
     page.errors = []
     page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))
     page.on("pageerror", lambda e: page.errors.append(str(e)))
-    page.on("requestfailed", lambda r: page.errors.append(f"failed: {r.url}"))
+    # A request the next navigation cut short (the icon, say) is not a failure of the
+    # site; any other is, and so is any 4xx or 5xx answer.
+    page.on(
+        "requestfailed",
+        lambda r: r.failure != "net::ERR_ABORTED" and page.errors.append(f"failed: {r.url}"),
+    )
     page.on("response", lambda r: r.status >= 400 and page.errors.append(f"{r.status}: {r.url}"))
     yield page
     context.close()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import os
 import sys
 import threading
 import time
@@ -293,7 +294,16 @@ def _new(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_source_date_epoch() -> None:
+    """A SOURCE_DATE_EPOCH that is not a whole number of seconds in years 1970-9999 is a
+    usage error (reproducible-builds.org asks builds to refuse it, not guess)."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if raw and not (raw.isdigit() and int(raw) < 253402300800):
+        raise UsageError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {raw!r}")
+
+
 def _build(args: argparse.Namespace) -> int:
+    _check_source_date_epoch()
     entries = _entries_dir(args)
     out: Path = args.out
     if args.base_url is not None and not args.base_url.startswith(("http://", "https://")):
@@ -333,6 +343,7 @@ def _build(args: argparse.Namespace) -> int:
 def _serve(args: argparse.Namespace) -> int:
     from . import serve
 
+    _check_source_date_epoch()
     entries = _entries_dir(args)
     warning = serve.exposure_warning(args.host)
     if warning:

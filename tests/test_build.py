@@ -225,3 +225,20 @@ def test_progress_shows_stages_on_a_terminal_and_erases_itself() -> None:
     silent.stage("checking")
     silent.done()
     assert quiet.text == "" and not silent.timer.is_alive()
+
+
+def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path) -> None:
+    for value in ("yesterday", "-1", "1.5", "99999999999999999999"):
+        result = subprocess.run(
+            [sys.executable, "-m", "digest", "build", "--out", str(tmp_path / "out")],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "SOURCE_DATE_EPOCH": value},
+        )
+        assert (result.returncode, result.stdout) == (2, "")
+        assert result.stderr == (
+            "digest build: error: SOURCE_DATE_EPOCH must be a whole number of seconds, "
+            f"got {value!r}\n"
+        )
+        assert not (tmp_path / "out").exists()

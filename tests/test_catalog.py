@@ -13,11 +13,13 @@ from pathlib import Path
 import jsonschema
 import pytest
 import yaml
+from entryfiles import checked_site as build
+from entryfiles import front_matter
 from markdown_it import MarkdownIt
 from seed import read_seed
 
 from digest import feeds, urls
-from digest.build import Options, check
+from digest.build import Options
 from digest.catalog import render_catalog
 from digest.llms import render_llms
 from digest.model import Site
@@ -26,18 +28,6 @@ from digest.schemas import schema_path
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "entries"
 README = ROOT / "README.md"
-
-
-def build(entries: Path, options: Options | None = None) -> Site:
-    site, problems = check(entries, options or Options())
-    assert problems == []
-    assert site is not None
-    return site
-
-
-def front_matter(path: Path) -> dict:
-    """An item file's front matter, read with PyYAML alone."""
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
 
 @pytest.fixture(scope="module")

@@ -25,7 +25,8 @@ class Case:
     expected: tuple[str, ...]
 
 
-def _file_bytes(text: str, flags: set[str]) -> bytes:
+def file_bytes(text: str, flags: set[str]) -> bytes:
+    """A fixture file's text as the bytes to write, after its [crlf] [bom] [bytes] flags."""
     if "crlf" in flags:
         text = text.replace("\n", "\r\n")
     data = codecs.escape_decode(text.encode("utf-8"))[0] if "bytes" in flags else text.encode()
@@ -47,7 +48,7 @@ def read_cases(path: Path) -> list[Case]:
                 continue
             rel, *flags = header.split(" [")
             flags = {flag.rstrip("]") for flag in flags}
-            files.append((rel, _file_bytes(body, flags)))
+            files.append((rel, file_bytes(body, flags)))
         cases.append(Case(path.name, name.strip(), tuple(files), expected))
     return cases
 

@@ -10,7 +10,6 @@ at run time), the generated cases below."""
 
 from __future__ import annotations
 
-import codecs
 import json
 import os
 import re
@@ -23,6 +22,7 @@ from pathlib import Path
 import pytest
 from html_audit import read_text
 from site_audit import audit_site, feed_items
+from test_check import file_bytes
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures" / "hostile"
@@ -50,15 +50,6 @@ def _unescape(text: str) -> str:
     return re.sub(r"\\u([0-9a-fA-F]{4})", lambda m: chr(int(m[1], 16)), text)
 
 
-def _file_bytes(text: str, flags: set[str]) -> bytes:
-    if "crlf" in flags:
-        text = text.replace("\n", "\r\n")
-    data = codecs.escape_decode(text.encode("utf-8"))[0] if "bytes" in flags else text.encode()
-    if "bom" in flags:
-        data = b"\xef\xbb\xbf" + data
-    return data
-
-
 def read_cases(path: Path) -> list[Case]:
     """Parse one fixture file into its cases."""
     cases = []
@@ -83,7 +74,7 @@ def read_cases(path: Path) -> list[Case]:
                 elif "fifo" in flags_set:
                     files.append((rel, b"", "fifo"))
                 else:
-                    files.append((rel, _file_bytes(body, flags_set), "file"))
+                    files.append((rel, file_bytes(body, flags_set), "file"))
         assert outcome == 1, f"{path.name}: {name}: give exactly one of problems or builds"
         cases.append(Case(path.name, name.strip(), tuple(files), problems, checks))
     return cases

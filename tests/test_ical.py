@@ -12,10 +12,12 @@ from pathlib import Path
 import icalendar
 import pytest
 import yaml
+from entryfiles import checked_site as build
+from entryfiles import front_matter
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.build import Options, check
+from digest.build import Options
 from digest.effective import effective_items
 from digest.ical import escape, fold, render_calendar
 from digest.model import Site
@@ -24,17 +26,6 @@ ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = ROOT / "entries"
 CAC_ITEM = "cac-issues-the-provisions-on-administrative-enforcement"
 SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))  # Asia/Shanghai, no DST since 1991
-
-
-def build(entries: Path, options: Options | None = None) -> Site:
-    site, problems = check(entries, options or Options())
-    assert problems == []
-    assert site is not None
-    return site
-
-
-def front_matter(path: Path) -> dict:
-    return yaml.safe_load(path.read_text(encoding="utf-8").split("---\n")[1])
 
 
 def parse(data: bytes) -> icalendar.Calendar:

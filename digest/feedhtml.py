@@ -18,7 +18,7 @@ from urllib.parse import urljoin
 
 from . import urls
 from .markup import render, url_scheme
-from .model import MONTHS, Edition, Site
+from .model import Edition, Site, format_date
 from .validate import Entry
 
 SUMMARY_LENGTH = 300
@@ -49,14 +49,6 @@ def absolute_links(html: str, base: str) -> str:
         return f'{m[1]}{escape(urljoin(base, url))}"'
 
     return _LINK_ATTR.sub(resolve, html)
-
-
-def display_date(entry: Entry) -> str:
-    """'March 23, 2023', or 'March 2023' for a month-precision date."""
-    month = MONTHS[entry.date.month - 1]
-    if entry.date_precision == "month":
-        return f"{month} {entry.date.year}"
-    return f"{month} {entry.date.day}, {entry.date.year}"
 
 
 def _text(html: str) -> str:
@@ -105,7 +97,7 @@ def _source_list(urls_: list[str] | tuple[str, ...], start: int) -> str:
 
 def _byline(site: Site, entry: Entry) -> str:
     names = ", ".join(site.agencies[k].name for k in entry.agencies)
-    return f"<p><em>{escape(display_date(entry))} · {escape(names)}</em></p>\n"
+    return f"<p><em>{escape(format_date(entry.date, entry.date_precision))} · {escape(names)}</em></p>\n"
 
 
 def item_html(site: Site, entry_id: str, edition: Edition) -> str:

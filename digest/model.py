@@ -26,6 +26,12 @@ MONTHS = (
 )  # fmt: skip
 
 
+def format_date(date: datetime.date, precision: str = "day") -> str:
+    """'March 23, 2023', or 'March 2023' for month precision (English, not the locale's)."""
+    month = MONTHS[date.month - 1]
+    return f"{month} {date.year}" if precision == "month" else f"{month} {date.day}, {date.year}"
+
+
 @dataclass(frozen=True, slots=True)
 class Footnote:
     """A numbered source in an edition: number `number` cites `url` for item `entry`."""

@@ -18,7 +18,7 @@ from markupsafe import Markup
 from . import urls
 from .markup import render as render_markdown
 from .markup import render_inline
-from .model import MONTHS, Edition, Site, Term
+from .model import Edition, Site, Term, format_date
 from .registry import LEVEL_TITLES, LEVELS, Agency
 
 RELATED = 5
@@ -154,12 +154,6 @@ class Views:
     def listed(self, terms: tuple[TermView, ...]) -> tuple[TermView, ...]:
         """The terms that have items, hence pages."""
         return tuple(t for t in terms if t.entries)
-
-
-def format_date(date: datetime.date, precision: str = "day") -> str:
-    """'March 23, 2023', or 'March 2023' for month precision (English, not the locale's)."""
-    month = MONTHS[date.month - 1]
-    return f"{month} {date.year}" if precision == "month" else f"{month} {date.day}, {date.year}"
 
 
 def iso_date(date: datetime.date, precision: str = "day") -> str:

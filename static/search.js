@@ -294,6 +294,18 @@
 
   /** Per facet, value -> count over `found` narrowed by every other facet's choice (so
       a facet's other values stay in view, with what choosing them would give). */
+  // For each dimension, how many items the other choices leave: the count shown beside
+  // the "all" option of that dimension's control.
+  function totals(items, state, dims, defs) {
+    var total = {};
+    dims.forEach(function (d) {
+      var others = Object.assign({}, state);
+      others[d] = "";
+      total[d] = narrowed(items, others, dims, defs).length;
+    });
+    return total;
+  }
+
   function facetCounts(found, state, dims, defs) {
     var counts = {};
     dims.forEach(function (d) {
@@ -463,13 +475,7 @@
       var found = index.search(words);
       var counts = facetCounts(found, state, DIMS, defs);
       var results = narrowed(found, state, DIMS, defs);
-      var total = {};
-      DIMS.forEach(function (d) {
-        var others = Object.assign({}, state);
-        others[d] = "";
-        total[d] = narrowed(found, others, DIMS, defs).length;
-      });
-      fillControls(selects, counts, total, state, DIMS, defs);
+      fillControls(selects, counts, totals(found, state, DIMS, defs), state, DIMS, defs);
       var chosen = DIMS.filter(function (d) {
         return state[d];
       }).map(function (d) {
@@ -594,13 +600,7 @@
     function render() {
       var all = index.items;
       var counts = facetCounts(all, state, DIMS, defs);
-      var total = {};
-      DIMS.forEach(function (d) {
-        var others = Object.assign({}, state);
-        others[d] = "";
-        total[d] = narrowed(all, others, DIMS, defs).length;
-      });
-      fillControls(selects, counts, total, state, DIMS, defs);
+      fillControls(selects, counts, totals(all, state, DIMS, defs), state, DIMS, defs);
       var active = DIMS.some(function (d) {
         return state[d];
       });

@@ -35,7 +35,6 @@ class Options:
     drafts: bool = False
     base_url: str | None = None
     cache_dir: Path | None = None  # None: no cache
-    quiet: bool = False
     # Called with the name of each stage as it starts (progress on a terminal).
     progress: Callable[[str], None] | None = None
 

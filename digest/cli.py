@@ -318,7 +318,6 @@ def _build(args: argparse.Namespace) -> int:
     options = Options(
         drafts=args.drafts,
         base_url=args.base_url,
-        quiet=args.quiet,
         cache_dir=_cache_dir(args),
         progress=progress.stage,
     )

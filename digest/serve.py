@@ -412,7 +412,7 @@ class Server:
     def _build(self, before: Status) -> Status:
         """Build once; the new Status (the same build number when it failed)."""
         start = time.perf_counter()
-        options = Options(drafts=True, base_url=self.url, cache_dir=self._cache, quiet=True)
+        options = Options(drafts=True, base_url=self.url, cache_dir=self._cache)
         try:
             built, problems = build(self.settings.entries, self.root, options)
         except Exception as err:

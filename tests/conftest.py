@@ -110,3 +110,13 @@ def vnu() -> list[str]:
     if java is None or not jar.is_file():
         _missing("the Nu HTML checker needs java and .tools/ (make tools)")
     return [java, "-jar", str(jar)]
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's violations on the page as it stands, one readable line each."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
+        for v in Axe().run(page).response["violations"]
+    ]

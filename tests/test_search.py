@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-from conftest import BASIC, SHIPPED, build_into, serving
+from conftest import BASIC, SHIPPED, axe_violations, build_into, serving
 from playwright.sync_api import Page, expect
 
 from digest.build import check
@@ -301,8 +301,6 @@ AXE_PAGES = {
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", list(AXE_PAGES))
 def test_no_accessibility_violations(browser, served_site: str, name: str, width: int) -> None:
-    from axe_playwright_python.sync_playwright import Axe
-
     context = browser.new_context(viewport={"width": width, "height": 900})
     page = context.new_page()
     errors: list[str] = []
@@ -310,11 +308,7 @@ def test_no_accessibility_violations(browser, served_site: str, name: str, width
     path, ready = AXE_PAGES[name]
     page.goto(served_site + path)
     expect(page.locator(ready).first).to_be_visible()
-    results = Axe().run(page)
-    violations = [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])} nodes: {v['nodes'][0]['target']})"
-        for v in results.response["violations"]
-    ]
+    violations = axe_violations(page)
     context.close()
     assert violations == []
     assert errors == []

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from . import keys
@@ -25,7 +26,7 @@ from .record import Record, intact, read_record, save_record
 from .registry import read_registry
 from .theme import find_theme, read_static, templates_fingerprint
 from .validate import validate_edition
-from .write import Written, write
+from .write import Written, abandon, begin, finish, put
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,22 +126,34 @@ def build(
     from .feeds import render_feeds
     from .ical import render_calendar
     from .llms import render_llms
-    from .render import Previous, environment, render_pages
+    from .render import Previous, environment, start_pages
     from .searchindex import render_search_index
 
     fingerprint = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
     kept = intact(out_dir, record)
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
-    pages = render_pages(site, environment(theme.templates), fingerprint, signatures, previous)
-    feeds = render_feeds(site, fingerprint, signatures, kept)
-    # Site-wide data files: cheap to make, so made afresh; write keeps unchanged bytes.
-    data = render_catalog(site) + render_calendar(site) + render_llms(site)
-    data += render_search_index(site)
-    outputs = pages.outputs + feeds + data + static
-
-    progress("writing")
-    written = write(outputs, out_dir, record.stats() if record else None)
+    known = record.stats() if record else None
+    # Render and write overlap: the pages go into the target folder as they are
+    # rendered (in the worker that rendered them), while this process makes the feeds
+    # and data files; then write finishes the folder and swaps it in.
+    target = begin(out_dir)
+    job = None
+    try:
+        env = environment(theme.templates)
+        job = start_pages(site, env, fingerprint, signatures, previous, put=partial(put, target))
+        feeds = render_feeds(site, fingerprint, signatures, kept)
+        data = render_catalog(site) + render_calendar(site) + render_llms(site)
+        data += render_search_index(site)
+        pages = job.wait()
+        outputs = pages.outputs + feeds + data + static
+        progress("writing")
+        written = finish(target, outputs, pages.placed, known)
+    except BaseException:
+        if job is not None:
+            job.close()
+        abandon(target)
+        raise
     html = sum(1 for o in outputs if o.path.endswith(".html"))
     files = {o.path: (o.key, written.stats[o.path]) for o in outputs}
     new = Record(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,6 +34,7 @@ from .views import (
     json_ld,
     make_views,
 )
+from .write import Placed
 
 PAGER_WINDOW = 2  # page links shown either side of the current page
 # Below this many pages to render, starting worker processes costs more than it saves.
@@ -139,6 +140,8 @@ class Pages:
 
     outputs: tuple[Output, ...]
     rows: Mapping[bytes, bytes]
+    # Pages handed to the write stage as they were rendered (see start_pages), by path.
+    placed: Mapping[str, Placed] = field(default_factory=dict)
 
 
 ATOM_TYPE = "application/atom+xml"
@@ -732,6 +735,23 @@ def render_pages(
 ) -> Pages:
     """Every page of the site, the sitemap and robots.txt. A page whose key is the one
     the last build wrote (`previous`) is not rendered: its Output has no data."""
+    return start_pages(site, env, fingerprint, signatures, previous, workers).wait()
+
+
+def start_pages(
+    site: Site,
+    env: Environment,
+    fingerprint: bytes = b"",
+    signatures: Mapping[str, bytes] | None = None,
+    previous: Previous = Previous(),
+    workers: int | None = None,
+    put: Callable[[Output], Placed] | None = None,
+) -> PageJob:
+    """Start rendering the pages (as `render_pages`) in worker processes when there are
+    many, and return at once: the caller can make the other outputs meanwhile, then
+    `wait()`. With `put`, each rendered page is handed to it where it was rendered (in
+    the worker: the write stage's own function, see write.put) instead of being sent
+    back; its Output then has no data and `Pages.placed` says what put did."""
     renderer = Renderer(site, env, fingerprint, signatures)
     signatures = renderer.signatures
     if previous.fingerprint == fingerprint:
@@ -741,52 +761,97 @@ def render_pages(
     pages = plan(site, renderer.views)
     page_keys = [renderer.key(page) for page in pages]
     todo = [
-        (i, page)
-        for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))
+        page
+        for page, key in zip(pages, page_keys, strict=True)
         if previous.keys.get(urls.output_file(page.url)) != key
     ]
-    made = _render_all(renderer, [page for _, page in todo], workers)
-    rendered = dict(zip((i for i, _ in todo), made, strict=True))
-    outputs = [
-        Output(urls.output_file(page.url), rendered.get(i), key)
-        for i, (page, key) in enumerate(zip(pages, page_keys, strict=True))
-    ]
-    for extra in (sitemap(site, pages, env), robots(site)):
-        outputs.append(Output(extra.path, extra.data, keys.digest(extra.data)))
-    rows = {signatures[eid]: h for eid, h in renderer.row_hashes.items()}
-    return Pages(tuple(outputs), rows)
+    job = PageJob(renderer, env, pages, page_keys, put)
+    job.start(todo, workers)
+    return job
 
 
-def _render_all(renderer: Renderer, pages: list[Page], workers: int | None) -> list[bytes]:
-    """The pages' bytes, in order; spread over worker processes when there are many."""
-    workers = workers or os.cpu_count() or 1
-    if workers < 2 or len(pages) < PARALLEL_FROM or "fork" not in _start_methods():
-        return [renderer.render_page(page).data for page in pages]
-    # Forked workers inherit the renderer (views, rows, compiled templates) instead of
-    # receiving it pickled; they get contiguous slices of the page list and send back
-    # bytes. Slices of about 100 pages keep both workers busy to the end.
-    size = max(50, min(200, len(pages) // (workers * 8) or 1))
-    slices = [pages[i : i + size] for i in range(0, len(pages), size)]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_adopt, initargs=(renderer,)
-    ) as pool:
-        return [data for part in pool.map(_render_slice, slices) for data in part]
+class PageJob:
+    """Pages being rendered; `wait()` gives them."""
+
+    def __init__(self, renderer, env, pages, page_keys, put) -> None:
+        self.renderer = renderer
+        self.env = env
+        self.pages = pages
+        self.page_keys = page_keys
+        self.put = put
+        self.todo: list[Page] = []
+        self.pool: ProcessPoolExecutor | None = None
+        self.parts: Iterable[list] = ()
+
+    def start(self, todo: list[Page], workers: int | None) -> None:
+        """Hand the pages to worker processes (or keep them to render in `wait`)."""
+        self.todo = todo
+        workers = workers or os.cpu_count() or 1
+        if workers < 2 or len(todo) < PARALLEL_FROM or "fork" not in _start_methods():
+            return
+        # Forked workers inherit the renderer (views, rows, compiled templates) instead
+        # of receiving it pickled; they get contiguous slices of the page list and send
+        # back bytes, or only what put did. Slices of about 100 pages keep both workers
+        # busy to the end.
+        size = max(50, min(200, len(todo) // (workers * 8) or 1))
+        slices = [todo[i : i + size] for i in range(0, len(todo), size)]
+        context = multiprocessing.get_context("fork")
+        self.pool = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=_adopt,
+            initargs=(self.renderer, self.put),
+        )
+        self.parts = self.pool.map(_render_slice, slices)
+
+    def close(self) -> None:
+        """Stop the workers (after a failure elsewhere)."""
+        if self.pool is not None:
+            self.pool.shutdown(cancel_futures=True)
+
+    def wait(self) -> Pages:
+        """The pages, once all are rendered (or put)."""
+        try:
+            if self.pool is None:
+                made = _render_slice(self.todo, self.renderer, self.put)
+            else:
+                made = [one for part in self.parts for one in part]
+        finally:
+            self.close()
+        renderer, put = self.renderer, self.put
+        results = {page.url: one for page, one in zip(self.todo, made, strict=True)}
+        outputs = []
+        placed: dict[str, Placed] = {}
+        for page, key in zip(self.pages, self.page_keys, strict=True):
+            path = urls.output_file(page.url)
+            one = results.get(page.url)
+            if put is not None and one is not None:
+                placed[path] = one
+                one = None
+            outputs.append(Output(path, one, key))
+        for extra in (sitemap(renderer.site, self.pages, self.env), robots(renderer.site)):
+            outputs.append(Output(extra.path, extra.data, keys.digest(extra.data)))
+        signatures = renderer.signatures
+        rows = {signatures[eid]: h for eid, h in renderer.row_hashes.items()}
+        return Pages(tuple(outputs), rows, placed)
 
 
 def _start_methods() -> list[str]:
     return multiprocessing.get_all_start_methods()
 
 
-# The renderer of a worker process, set once when the worker starts (inherited by fork,
-# never pickled); the parent process never sets it.
-_WORKER: list[Renderer] = []
+# The renderer (and put) of a worker process, set once when the worker starts (inherited
+# by fork, never pickled); the parent process never sets it.
+_WORKER: list = []
 
 
-def _adopt(renderer: Renderer) -> None:
-    _WORKER.append(renderer)
+def _adopt(renderer: Renderer, put: Callable[[Output], Placed] | None) -> None:
+    _WORKER[:] = [renderer, put]
 
 
-def _render_slice(pages: list[Page]) -> list[bytes]:
-    renderer = _WORKER[0]
-    return [renderer.render_page(page).data for page in pages]
+def _render_slice(pages: list[Page], renderer: Renderer | None = None, put=None) -> list:
+    if renderer is None:
+        renderer, put = _WORKER
+    if put is None:
+        return [renderer.render_page(page).data for page in pages]
+    return [put(renderer.render_page(page)) for page in pages]

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import marshal
 import os
 import posixpath
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -73,6 +74,37 @@ def stat_of(st: os.stat_result) -> Stat:
     return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
+@dataclass(slots=True)
+class Target:
+    """Where a build puts its files before they are swapped in: a fresh folder beside
+    the output, or the spare (the site before last, brought up to date file by file).
+
+    Made by `begin`; `put` may be called on it from several processes at once (forked
+    render workers: each writes different paths); `finish` completes and swaps it."""
+
+    out_dir: str  # the output folder (absolute)
+    root: str  # the folder being filled
+    live: str | None  # the site now in the output folder, if there is one
+    spare: bool  # root is the spare: it may share files (hard links) with the live site
+    # The spare's files as the last build left them (path -> inode; 0: there, unknown),
+    # or None: not known (a killed build, a stray hand), so finish looks for itself.
+    manifest: dict[str, int] | None = None
+    # Folders this process has made under root (a cache, never shared between processes).
+    made: set[str] = field(default_factory=set)
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """An output `put` has dealt with: the stat of its file, whether the live site had
+    those bytes already (then nothing was written: finish links the live file), and the
+    inode of the live site's file at that path (0: none)."""
+
+    path: str
+    stat: Stat
+    kept: bool
+    live_ino: int = 0
+
+
 def write(
     outputs: Iterable[Output], out_dir: Path, known: Mapping[str, Stat] | None = None
 ) -> Written:
@@ -84,60 +116,144 @@ def write(
     as recorded. With a record, files whose bytes did not change are not touched, and
     when nothing changed, nothing is written at all."""
     outputs = tuple(outputs)
+    check_outputs(outputs, known)
+    target = begin(out_dir)
+    try:
+        placed = {o.path: put(target, o) for o in outputs if o.data is not None}
+        return finish(target, outputs, placed, known)
+    except BaseException:
+        abandon(target)
+        raise
+
+
+def check_outputs(
+    outputs: Iterable[Output],
+    known: Mapping[str, Stat] | None,
+    placed: Collection[str] = (),
+) -> None:
+    """Raise ValueError unless the outputs' paths are safe, distinct and can all be
+    files at once (none is another's folder), and each output without data was put
+    already (`placed`) or keeps a file the record knows."""
     seen: set[str] = set()
     for output in outputs:
         check_path(output.path)
         if output.path in seen:
             raise ValueError(f"output path {output.path!r} is written twice")
         seen.add(output.path)
-        if output.data is None and (known is None or output.path not in known):
+        if output.data is None and output.path not in placed and output.path not in (known or {}):
             raise ValueError(f"output path {output.path!r} has no data and no file to keep")
-    out_dir = Path(os.path.abspath(out_dir))
-    if out_dir.exists() and not out_dir.is_dir():
-        raise NotADirectoryError(f"{out_dir} exists and is not a folder")
-    parent = out_dir.parent
-    parent.mkdir(parents=True, exist_ok=True)
-    remove_leftovers(out_dir)
-    old = str(out_dir) if out_dir.is_dir() else None
+    clash = seen.intersection(_folders(seen))
+    if clash:
+        raise ValueError(f"output path {min(clash)!r} is also a folder of another output")
 
-    # Which outputs differ from the file already there: by size, then by bytes.
+
+def begin(out_dir: Path) -> Target:
+    """Choose and prepare the folder a build fills: the spare when there is a live site
+    and the exchange to swap them (the spare's manifest is taken out of it first, so
+    that a build killed while changing the spare leaves it marked unknown), else a new
+    empty folder beside the output."""
+    out = os.path.abspath(out_dir)
+    if os.path.exists(out) and not os.path.isdir(out):
+        raise NotADirectoryError(f"{out} exists and is not a folder")
+    parent = os.path.dirname(out)
+    os.makedirs(parent, exist_ok=True)
+    remove_leftovers(Path(out))
+    live = out if os.path.isdir(out) else None
+    spare = _spare_of(out)
+    if live is not None and _is_real_dir(Path(spare)) and _renameat2() is not None:
+        return Target(out, spare, live, True, _take_manifest(spare))
+    temp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}{_TEMP}", dir=parent)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(temp, 0o777 & ~umask)  # mkdtemp makes it private; a site is not
+    return Target(out, temp, live, False)
+
+
+def put(target: Target, output: Output) -> Placed:
+    """Put one output's bytes into the target. When the live site holds exactly these
+    bytes nothing is written (finish links that file, so its mtime stays)."""
+    check_path(output.path)
+    data = output.data
+    assert data is not None
+    live_ino = 0
+    if target.live is not None:
+        same, live_ino = _same(target.live, output.path, data)
+        if same is not None:
+            return Placed(output.path, same, True, live_ino)
+    dest = f"{target.root}/{output.path}"
+    _make_parent(target, output.path)
+    if not target.spare:
+        return Placed(output.path, _write_file(dest, data), False, live_ino)
+    # The spare's file may be a hard link to the live site's: never written to, replaced.
+    staged = f"{target.root}/{_STAGED}-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staged)
+    stat_now = _write_file(staged, data)
+    _replace(staged, dest)
+    return Placed(output.path, stat_now, False, live_ino)
+
+
+def finish(
+    target: Target,
+    outputs: Iterable[Output],
+    placed: Mapping[str, Placed],
+    known: Mapping[str, Stat] | None = None,
+) -> Written:
+    """Complete the target with every output and swap it in. `placed` holds what `put`
+    did (by path); an output with data not yet put is put here, one without data keeps
+    the live site's file (it is in `known`, the last build's record of the folder).
+
+    When the live site already is exactly the outputs, nothing is swapped."""
+    outputs = tuple(outputs)
+    check_outputs(outputs, known, placed)
     stats: dict[str, Stat] = {}
-    changed: list[Output] = []
+    live_inodes: dict[str, int] = {}  # the live site's files: the spare's next manifest
+    to_link: list[tuple[str, Stat]] = []
+    changed = 0
     for output in outputs:
-        if output.data is None:
-            stats[output.path] = known[output.path]  # type: ignore[index]
-            continue
-        same = _same(old, output.path, output.data) if old else None
-        if same is None:
-            changed.append(output)
+        done = placed.get(output.path)
+        if done is None and output.data is not None:
+            done = put(target, output)
+        if done is None:
+            st = known[output.path]  # type: ignore[index]
+            live_inodes[output.path] = st[2]
         else:
-            stats[output.path] = same
-    removed = [p for p in known if p not in seen] if known is not None else []
-
-    if old is not None and known is not None and not changed and not removed:
+            st = done.stat
+            live_inodes[output.path] = done.live_ino
+            if not done.kept:
+                stats[output.path] = st
+                changed += 1
+                continue
+        stats[output.path] = st
+        to_link.append((output.path, st))
+    wanted = {o.path for o in outputs}
+    removed = [p for p in known if p not in wanted] if known is not None else []
+    if target.live is not None and known is not None and not changed and not removed:
+        if target.spare and target.manifest is not None:
+            _give_manifest(target.root, target.manifest)  # the spare was not touched
+        elif not target.spare:
+            shutil.rmtree(target.root)
         return Written(len(outputs), len(outputs), stats)
-    # Even a one-file change builds a whole new tree (hard links make that cheap) and
-    # swaps it in: renaming changed files into the live folder one by one would be
-    # quicker, but a build killed halfway would leave a mix of two sites.
 
-    spare = parent / f".{out_dir.name}{_SPARE}"
-    if old is not None and _is_real_dir(spare) and _renameat2() is not None:
-        stats.update(_refresh(str(spare), outputs, changed, old))
-        if _exchange(spare, out_dir):  # the spare is the site now, and the old site spare
-            return Written(len(outputs), len(outputs) - len(changed), stats)
-        shutil.rmtree(spare)  # no exchange on this file system after all: build afresh
+    stats.update(_link_kept(target, to_link))
+    if target.spare:
+        _clear_spare(target, wanted)
+    for path in removed:
+        live_inodes[path] = 0  # left in the old site, contents unknown
+    # Without a record, the old site may hold files nobody listed: no manifest for it.
+    _swap_in(target, live_inodes if known is not None else None)
+    return Written(len(outputs), len(outputs) - changed, stats)
 
-    temp = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_TEMP}", dir=parent))
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o777 & ~umask)  # mkdtemp makes it private; a site is not
-        stats.update(_fill(str(temp), outputs, changed, old))
-        _swap(temp, out_dir, spare)
-    except BaseException:
-        shutil.rmtree(temp, ignore_errors=True)
-        raise
-    return Written(len(outputs), len(outputs) - len(changed), stats)
+
+def abandon(target: Target) -> None:
+    """Give up a target after a failure: a fresh folder is deleted; the spare stays,
+    marked unknown, for the next build to bring up to date."""
+    if not target.spare:
+        shutil.rmtree(target.root, ignore_errors=True)
+
+
+def _spare_of(out: str) -> str:
+    return os.path.join(os.path.dirname(out), f".{os.path.basename(out)}{_SPARE}")
 
 
 def _is_real_dir(path: Path) -> bool:
@@ -180,50 +296,113 @@ def _folders(paths: Iterable[str]) -> list[str]:
     return sorted(folders)
 
 
-def _fill(temp: str, outputs: tuple[Output, ...], changed: list[Output], old: str | None):
-    """Make the new tree in `temp`: each folder once, changed files written, the others
-    hard-linked from the old tree (so their mtimes stay)."""
-    for folder in _folders(o.path for o in outputs):
-        os.mkdir(f"{temp}/{folder}")
+def _make_parent(target: Target, path: str) -> None:
+    """Make the folders above `path` in the target (each once per process). In the
+    spare, whatever stands where a folder belongs (a file, a link) is removed first."""
+    folder = posixpath.dirname(path)
+    if not folder or folder in target.made:
+        return
+    _make_parent(target, folder)
+    where = f"{target.root}/{folder}"
+    try:
+        os.mkdir(where)
+    except FileExistsError:
+        st = os.lstat(where)
+        if not stat.S_ISDIR(st.st_mode):
+            if not target.spare:
+                raise NotADirectoryError(f"{where} is not a folder") from None
+            os.unlink(where)
+            os.mkdir(where)
+    target.made.add(folder)
+
+
+def _replace(source: str, dest: str) -> None:
+    """Rename `source` over `dest`, removing a folder that stands at `dest`."""
+    try:
+        os.replace(source, dest)
+    except IsADirectoryError:
+        shutil.rmtree(dest)
+        os.replace(source, dest)
+
+
+def _same(old: str, path: str, data: bytes) -> tuple[Stat | None, int]:
+    """The stat of the old file when it holds exactly `data` (else None), and its inode
+    (0 when there is no such file)."""
+    try:
+        st = os.lstat(f"{old}/{path}")
+    except OSError:
+        return None, 0
+    if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+        return None, st.st_ino
+    try:
+        with open(f"{old}/{path}", "rb") as f:
+            return (stat_of(st) if f.read() == data else None), st.st_ino
+    except OSError:
+        return None, st.st_ino
+
+
+def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
+    """Give the target the live site's file for each output whose bytes did not change
+    (a hard link, so its mtime stays); returns the stats that differ from the live
+    file's (a file system without hard links makes copies)."""
     stats: dict[str, Stat] = {}
-    fresh = {id(o) for o in changed}
-    for output in outputs:
-        target = f"{temp}/{output.path}"
-        if id(output) in fresh:
-            stats[output.path] = _write_file(target, output.data)  # type: ignore[arg-type]
+    manifest = target.manifest
+    for path, st in kept:
+        dest = f"{target.root}/{path}"
+        if target.spare:
+            if manifest is not None:
+                if manifest.get(path) == st[2]:
+                    continue  # the spare holds the live file already
+            else:
+                with contextlib.suppress(OSError):
+                    if os.lstat(dest).st_ino == st[2]:
+                        continue
+        _make_parent(target, path)
+        source = f"{target.live}/{path}"
+        if not target.spare:
+            try:
+                os.link(source, dest)
+            except OSError:  # a file system without hard links
+                shutil.copy2(source, dest)
+                stats[path] = stat_of(os.stat(dest))
             continue
-        source = f"{old}/{output.path}"
+        staged = f"{target.root}/{_STAGED}-{os.getpid()}"
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(staged)
         try:
-            os.link(source, target)
-        except OSError:  # a file system without hard links
-            shutil.copy2(source, target)
-            stats[output.path] = stat_of(os.stat(target))
+            os.link(source, staged)
+        except OSError:
+            shutil.copy2(source, staged)
+            stats[path] = stat_of(os.stat(staged))
+        _replace(staged, dest)
     return stats
 
 
-def _same(old: str, path: str, data: bytes) -> Stat | None:
-    """The stat of the old file when it holds exactly `data`, else None."""
-    try:
-        st = os.lstat(f"{old}/{path}")
-        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
-            return None
-        with open(f"{old}/{path}", "rb") as f:
-            return stat_of(st) if f.read() == data else None
-    except OSError:
-        return None
-
-
-def _refresh(spare: str, outputs: tuple[Output, ...], changed: list[Output], old: str):
-    """Make the spare tree hold exactly `outputs`: what it has that the site will not is
-    deleted, missing folders made, changed files written and the others hard-linked
-    from the live site, each through a staged file renamed into place: a file the spare
-    shares with the live site (a hard link) is never written to."""
-    wanted = {o.path for o in outputs}
+def _clear_spare(target: Target, wanted: set[str]) -> None:
+    """Delete from the spare what the new site does not have: by its manifest when it
+    is known, else by looking at every folder."""
     folders = set(_folders(wanted))
-    top = len(spare) + 1
-    present: set[str] = set()
+    if target.manifest is not None:
+        for path in target.manifest:
+            if path not in wanted:
+                where = f"{target.root}/{path}"
+                with contextlib.suppress(FileNotFoundError):
+                    if os.path.isdir(where) and not os.path.islink(where):
+                        shutil.rmtree(where)
+                    else:
+                        os.unlink(where)
+        # Folders the old files left behind, deepest first (empty by now).
+        for folder in sorted(set(_folders(target.manifest)) - folders, reverse=True):
+            where = f"{target.root}/{folder}"
+            with contextlib.suppress(FileNotFoundError, NotADirectoryError):
+                if os.listdir(where):
+                    shutil.rmtree(where)
+                else:
+                    os.rmdir(where)
+        return
+    top = len(target.root) + 1
     unwanted_folders: list[str] = []
-    for where, dirs, files in os.walk(spare):
+    for where, dirs, files in os.walk(target.root):
         rel = where[top:]
         if rel and rel not in folders:
             unwanted_folders.append(where)
@@ -231,65 +410,86 @@ def _refresh(spare: str, outputs: tuple[Output, ...], changed: list[Output], old
             continue
         for name in files:
             path = f"{rel}/{name}" if rel else name
-            if path in wanted:
-                present.add(path)
-            else:
+            if path not in wanted:
                 os.unlink(f"{where}/{name}")
         for name in list(dirs):
-            path = f"{rel}/{name}" if rel else name
             if os.path.islink(f"{where}/{name}"):
                 os.unlink(f"{where}/{name}")  # never made by a build; never followed
                 dirs.remove(name)
-            elif path in wanted:  # a folder where a file belongs
-                shutil.rmtree(f"{where}/{name}")
-                dirs.remove(name)
     for where in unwanted_folders:
         shutil.rmtree(where)
-    umask = os.umask(0)
-    os.umask(umask)
-    for folder in sorted(folders):
-        with contextlib.suppress(FileExistsError):
-            os.mkdir(f"{spare}/{folder}", 0o777 & ~umask)
-    staged = f"{spare}/{_STAGED}"
-    stats: dict[str, Stat] = {}
-    fresh = {id(o) for o in changed}
-    for output in outputs:
-        target = f"{spare}/{output.path}"
-        if id(output) in fresh:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(staged)
-            stats[output.path] = _write_file(staged, output.data)  # type: ignore[arg-type]
-            os.replace(staged, target)
-            continue
-        source = f"{old}/{output.path}"
-        if output.path in present and os.lstat(target).st_ino == os.lstat(source).st_ino:
-            continue  # already the live site's file
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(staged)
-        try:
-            os.link(source, staged)
-        except OSError:  # a file system without hard links
-            shutil.copy2(source, staged)
-            stats[output.path] = stat_of(os.stat(staged))
-        os.replace(staged, target)
-    return stats
 
 
-def _swap(temp: Path, out_dir: Path, spare: Path) -> None:
-    if not out_dir.exists():
-        os.rename(temp, out_dir)
+_MANIFEST = ".digest-spare"  # the spare's manifest, at its top while it is the spare
+_MANIFEST_FORMAT = "spare-1"
+
+
+def _give_manifest(spare: str, files: Mapping[str, int]) -> None:
+    """Leave in the spare the list of its files (path -> inode), with the spare's own
+    inode, so that the next build need not look through ten thousand folders."""
+    value = (_MANIFEST_FORMAT, os.lstat(spare).st_ino, dict(files))
+    staged = f"{spare}/{_MANIFEST}.tmp"
+    with open(staged, "wb") as fh:
+        marshal.dump(value, fh)
+    os.replace(staged, f"{spare}/{_MANIFEST}")
+
+
+def _take_manifest(spare: str) -> dict[str, int] | None:
+    """The spare's manifest, removed from it (a build killed from now on leaves the
+    spare unknown); None when it is missing, damaged or not this folder's."""
+    where = f"{spare}/{_MANIFEST}"
+    try:
+        with open(where, "rb") as fh:
+            value = marshal.load(fh)
+    except (OSError, EOFError, ValueError, TypeError):
+        return None
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(where)
+    try:
+        form, inode, files = value
+        if form != _MANIFEST_FORMAT or inode != os.lstat(spare).st_ino:
+            return None
+        if not all(isinstance(p, str) and isinstance(i, int) for p, i in files.items()):
+            return None
+        return files
+    except (TypeError, ValueError, AttributeError, OSError):
+        return None
+
+
+def _swap_in(target: Target, live_inodes: Mapping[str, int] | None) -> None:
+    """Make the target the site. The site it replaces becomes the spare (with its
+    manifest) where the exchange is possible."""
+    out = target.out_dir
+    spare = _spare_of(out)
+    if target.spare:
+        if _exchange(Path(spare), Path(out)):
+            if live_inodes is not None:
+                _give_manifest(spare, live_inodes)
+            return
+        _two_renames(Path(target.root), Path(out))
         return
-    if _exchange(temp, out_dir):
-        # temp now holds the old site: keep it as the spare the next build refreshes
-        if spare.exists() or spare.is_symlink():
-            shutil.rmtree(spare) if _is_real_dir(spare) else spare.unlink()
-        os.rename(temp, spare)
+    if target.live is None:
+        os.rename(target.root, out)
         return
-    # No renameat2 here: two renames, with a short moment in which out_dir is missing.
+    if _exchange(Path(target.root), Path(out)):
+        # the temporary folder holds the old site now: it becomes the spare
+        if os.path.lexists(spare):
+            shutil.rmtree(spare) if _is_real_dir(Path(spare)) else os.unlink(spare)
+        os.rename(target.root, spare)
+        if live_inodes is not None:
+            _give_manifest(spare, live_inodes)
+        return
+    _two_renames(Path(target.root), Path(out))
+
+
+def _two_renames(new: Path, out_dir: Path) -> None:
+    """The swap where there is no exchange: two renames, with a short moment in which
+    `out_dir` is missing; the old site is deleted."""
     old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_OLD}", dir=out_dir.parent))
     os.rmdir(old)
     os.rename(out_dir, old)
-    os.rename(temp, out_dir)
+    os.rename(new, out_dir)
     shutil.rmtree(old)
 
 

@@ -14,10 +14,11 @@ from digest.write import check_path, write
 
 
 def files(folder: Path) -> dict[str, bytes]:
+    """The files under `folder` (but the manifest a spare keeps of itself)."""
     return {
         p.relative_to(folder).as_posix(): p.read_bytes()
         for p in sorted(folder.rglob("*"))
-        if p.is_file()
+        if p.is_file() and p.name != ".digest-spare"
     }
 
 
@@ -141,12 +142,33 @@ def test_a_path_written_twice_is_a_bug_and_changes_nothing(tmp_path: Path) -> No
     assert files(out) == {"keep.html": b"old"}
 
 
-def test_a_failed_write_leaves_the_old_site_and_no_temporary_folder(tmp_path: Path) -> None:
+def test_a_failed_write_leaves_the_old_site_and_no_temporary_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     out = tmp_path / "site"
     write([Output("keep.html", b"old")], out)
-    # "a" is a file, so "a/b.html" cannot be made: the write fails half way.
+    real = write_module._write_file
+    calls = []
+
+    def disk_full(path: str, data: bytes):
+        calls.append(path)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(write_module, "_write_file", disk_full)
     with pytest.raises(OSError):
+        write([Output("a.html", b"1"), Output("b/c.html", b"2")], out)
+    assert files(out) == {"keep.html": b"old"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+
+
+def test_a_path_that_is_another_outputs_folder_is_a_bug(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    write([Output("keep.html", b"old")], out)
+    with pytest.raises(ValueError) as err:
         write([Output("a", b"file"), Output("a/b.html", b"x")], out)
+    assert str(err.value) == "output path 'a' is also a folder of another output"
     assert files(out) == {"keep.html": b"old"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
 

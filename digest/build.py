@@ -125,14 +125,16 @@ def build(
     from .feeds import render_feeds
     from .ical import render_calendar
     from .llms import render_llms
-    from .render import Previous, environment, render_pages
+    from .render import Previous, TemplateCache, environment, render_pages
     from .searchindex import render_search_index
 
     fingerprint = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
     kept = intact(out_dir, record)
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
-    pages = render_pages(site, environment(theme.templates), fingerprint, signatures, previous)
+    templates = TemplateCache(options.cache_dir, fingerprint) if options.cache_dir else None
+    env = environment(theme.templates, templates)
+    pages = render_pages(site, env, fingerprint, signatures, previous)
     feeds = render_feeds(site, fingerprint, signatures, kept)
     # Site-wide data files: cheap to make, so made afresh; write keeps unchanged bytes.
     data = render_catalog(site) + render_calendar(site) + render_llms(site)

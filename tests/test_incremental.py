@@ -14,6 +14,7 @@ from conftest import SHIPPED
 from digest import cache as cache_module
 from digest.build import Options, build
 from digest.cache import ENTRIES_DIR
+from digest.render import TEMPLATES_DIR
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -156,6 +157,7 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(site: Path, damage: bytes | None
     run(site, "out")
     files = [*(site / "cache").glob("build-*.bin"), *(site / "cache" / ENTRIES_DIR).iterdir()]
     assert len(files) >= 2
+    files += (site / "cache" / TEMPLATES_DIR).iterdir()  # compiled templates
     for path in files:
         good = path.read_bytes()
         path.write_bytes(good[: len(good) // 2] if damage is None else damage)
@@ -210,3 +212,55 @@ def test_a_new_source_date_epoch_renews_the_effective_page_only(
     assert [p for p in before if before[p] != after[p]] == ["effective/index.html"]
     cold = run(site, "cold", cache=None)
     assert cold is not None and tree(site / "cold") == after
+
+
+def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    run(site, "out")
+    assert "entry.html" in compiled and any((site / "cache" / TEMPLATES_DIR).iterdir())
+    compiled.clear()
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nEdited.\n")
+    run(site, "out")
+    assert compiled == []  # every template came from the cache
+    # The site's own copy of a template: compiled, not taken from the cache (the
+    # templates are part of the cache's fingerprint, so all are compiled again).
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>Gone</p>{% endblock %}\n'
+    )
+    run(site, "out")
+    assert "404.html" in compiled
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+    assert "Gone" in (site / "out" / "404.html").read_text()
+
+
+def test_compiled_templates_of_other_code_are_not_used(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    run(site, "out")
+    monkeypatch.setattr(cache_module, "__version__", "999")  # other code
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    run(site, "out")
+    assert "entry.html" in compiled

@@ -123,6 +123,7 @@ def build(
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
     from .catalog import render_catalog
     from .feeds import render_feeds
+    from .fragments import Fragments
     from .ical import render_calendar
     from .llms import render_llms
     from .render import Previous, TemplateCache, environment, render_pages
@@ -136,9 +137,12 @@ def build(
     env = environment(theme.templates, templates)
     pages = render_pages(site, env, fingerprint, signatures, previous)
     feeds = render_feeds(site, fingerprint, signatures, kept)
-    # Site-wide data files: cheap to make, so made afresh; write keeps unchanged bytes.
-    data = render_catalog(site) + render_calendar(site) + render_llms(site)
-    data += render_search_index(site)
+    # Site-wide data files, made afresh (write keeps unchanged bytes); the items' lines
+    # of the two that list every item are kept between builds.
+    fragments = Fragments(options.cache_dir, fingerprint, signatures)
+    data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
+    data += render_search_index(site, fragments)
+    fragments.save()
     outputs = pages.outputs + feeds + data + static
 
     progress("writing")

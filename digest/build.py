@@ -124,9 +124,10 @@ def build(
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
     from .catalog import render_catalog
     from .feeds import render_feeds
+    from .fragments import Fragments
     from .ical import render_calendar
     from .llms import render_llms
-    from .render import Previous, environment, start_pages
+    from .render import Previous, TemplateCache, environment, start_pages
     from .searchindex import render_search_index
 
     fingerprint = keys.pages_fingerprint(shared)
@@ -134,6 +135,7 @@ def build(
     kept = intact(out_dir, record)
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
     known = record.stats() if record else None
+    templates = TemplateCache(options.cache_dir, fingerprint) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
     # rendered (in the worker that rendered them), while this process makes the feeds
     # and data files; then write finishes the folder and swaps it in.
@@ -142,11 +144,15 @@ def build(
     try:
         if not target.spare:  # a new tree: its ten thousand item folders, made meanwhile
             make_folders(target, (urls.output_file(urls.entry(eid)) for eid in site.chronology))
-        env = environment(theme.templates)
+        env = environment(theme.templates, templates)
         job = start_pages(site, env, fingerprint, signatures, previous, put=partial(put, target))
         feeds = render_feeds(site, fingerprint, signatures, kept)
-        data = render_catalog(site) + render_calendar(site) + render_llms(site)
-        data += render_search_index(site)
+        # Site-wide data files, made afresh (write keeps unchanged bytes); the items'
+        # lines of the two that list every item are kept between builds.
+        fragments = Fragments(options.cache_dir, fingerprint, signatures)
+        data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
+        data += render_search_index(site, fragments)
+        fragments.save()
         pages = job.wait()
         outputs = pages.outputs + feeds + data + static
         progress("writing")

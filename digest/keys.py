@@ -26,12 +26,17 @@ _SIZE = 16
 
 def digest(*parts: bytes | str) -> bytes:
     """One hash of several parts (each length-prefixed, so no two lists collide)."""
+    return hasher(*parts).digest()
+
+
+def hasher(*parts: bytes | str) -> hashlib.blake2b:
+    """A hash fed `parts` as `digest` feeds them, to be copied and fed more."""
     h = hashlib.blake2b(digest_size=_SIZE)
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
         h.update(data)
-    return h.digest()
+    return h
 
 
 def join(parts: Iterable[bytes]) -> bytes:
@@ -45,12 +50,17 @@ def item_signatures(site: Site, content: Mapping[str, bytes]) -> dict[str, bytes
     `content` maps item file paths to the content hashes the check made of them; an
     item without one (no cache in use) is hashed from its checked Entry instead."""
     signatures = {}
+    notes = site.notes
+    blake2b = hashlib.blake2b
     for eid, entry in site.entries.items():
         key = content.get(entry.path)
         if key is None:
             key = digest(repr(entry))
-        numbers = ",".join(map(str, site.notes.get(eid, ())))
-        signatures[eid] = digest(entry.path, key, numbers)
+        numbers = ",".join(map(str, notes.get(eid, ())))
+        # One hash call per item (10,000 a build): the path and the numbers cannot hold
+        # a NUL, so the NULs end them unambiguously, and the content hash comes last.
+        data = f"{entry.path}\0{numbers}\0".encode() + key
+        signatures[eid] = blake2b(data, digest_size=_SIZE).digest()
     return signatures
 
 

@@ -25,6 +25,7 @@ import json
 import re
 
 from . import urls
+from .fragments import Fragments
 from .model import MONTHS, Site
 from .output import Output
 
@@ -94,8 +95,9 @@ def _item(site: Site, base: str, eid: str) -> str:
     return "[" + ",".join(values) + "]"
 
 
-def search_index_text(site: Site) -> str:
-    """The text of search/index.json: one top-level field a line, one item a line."""
+def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
+    """The bytes of search/index.json: one top-level field a line, one item a line
+    (each item's line kept between builds in `fragments`, when given)."""
     base = site.config.base_path
     listed_agencies = [t for t in site.agency_terms if t.entries]  # registry order
     head = {
@@ -121,11 +123,19 @@ def search_index_text(site: Site) -> str:
         "months": list(MONTHS),  # English names, as the pages print dates
     }
     lines = [f"{_encode(key)}:{_encode(value)}," for key, value in head.items()]
-    rows = [_item(site, base, eid) for eid in site.chronology]
-    body = ",\n".join(rows)
-    return "{\n" + "\n".join(lines) + '\n"items":[\n' + body + ("\n" if rows else "") + "]\n}\n"
+
+    def row(eid: str) -> bytes:
+        return _item(site, base, eid).encode("utf-8")
+
+    if fragments is None:
+        rows = [row(eid) for eid in site.chronology]
+    else:
+        rows = fragments.each("search", site.chronology, row)
+    # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
+    start = ("{\n" + "\n".join(lines) + '\n"items":[\n').encode("utf-8")
+    return start + b",\n".join(rows) + (b"\n" if rows else b"") + b"]\n}\n"
 
 
-def render_search_index(site: Site) -> tuple[Output, ...]:
-    """`search/index.json` as an Output (bytes in memory, no I/O)."""
-    return (Output(urls.SEARCH_INDEX, search_index_text(site).encode("utf-8")),)
+def render_search_index(site: Site, fragments: Fragments | None = None) -> tuple[Output, ...]:
+    """`search/index.json` as an Output (bytes in memory, no I/O but `fragments`')."""
+    return (Output(urls.SEARCH_INDEX, search_index_data(site, fragments)),)

@@ -14,6 +14,8 @@ from conftest import SHIPPED
 from digest import cache as cache_module
 from digest.build import Options, build
 from digest.cache import ENTRIES_DIR
+from digest.fragments import FRAGMENTS_DIR
+from digest.render import TEMPLATES_DIR
 
 
 def tree(folder: Path) -> dict[str, bytes]:
@@ -156,6 +158,8 @@ def test_a_damaged_cache_is_ignored_and_rebuilt(site: Path, damage: bytes | None
     run(site, "out")
     files = [*(site / "cache").glob("build-*.bin"), *(site / "cache" / ENTRIES_DIR).iterdir()]
     assert len(files) >= 2
+    files += (site / "cache" / TEMPLATES_DIR).iterdir()  # compiled templates
+    files += (site / "cache" / FRAGMENTS_DIR).iterdir()  # items' lines of data files
     for path in files:
         good = path.read_bytes()
         path.write_bytes(good[: len(good) // 2] if damage is None else damage)
@@ -210,3 +214,122 @@ def test_a_new_source_date_epoch_renews_the_effective_page_only(
     assert [p for p in before if before[p] != after[p]] == ["effective/index.html"]
     cold = run(site, "cold", cache=None)
     assert cold is not None and tree(site / "cold") == after
+
+
+def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    run(site, "out")
+    assert "entry.html" in compiled and any((site / "cache" / TEMPLATES_DIR).iterdir())
+    compiled.clear()
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nEdited.\n")
+    run(site, "out")
+    assert compiled == []  # every template came from the cache
+    # The site's own copy of a template: compiled, not taken from the cache (the
+    # templates are part of the cache's fingerprint, so all are compiled again).
+    (site / "templates").mkdir()
+    (site / "templates" / "404.html").write_text(
+        '{% extends "base.html" %}{% block main %}<p>Gone</p>{% endblock %}\n'
+    )
+    run(site, "out")
+    assert "404.html" in compiled
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+    assert "Gone" in (site / "out" / "404.html").read_text()
+
+
+def test_compiled_templates_of_other_code_are_not_used(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from jinja2 import Environment
+
+    run(site, "out")
+    monkeypatch.setattr(cache_module, "__version__", "999")  # other code
+    compiled: list[str] = []
+    compile_ = Environment.compile
+
+    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
+        compiled.append(name)
+        return compile_(self, source, name, filename, raw, defer_init)
+
+    monkeypatch.setattr(Environment, "compile", counting)
+    run(site, "out")
+    assert "entry.html" in compiled
+
+
+def count_lines_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the items whose search-index or catalog line is made (not kept)."""
+    from digest import catalog, searchindex
+
+    made: list[str] = []
+    catalog_item, search_item = catalog._item, searchindex._item
+
+    def catalog_line(site, eid, shared):
+        made.append(eid)
+        return catalog_item(site, eid, shared)
+
+    def search_line(site, base, eid):
+        made.append(eid)
+        return search_item(site, base, eid)
+
+    monkeypatch.setattr(catalog, "_item", catalog_line)
+    monkeypatch.setattr(searchindex, "_item", search_line)
+    return made
+
+
+def test_data_file_lines_are_made_again_only_for_a_changed_item(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made = count_lines_made(monkeypatch)
+    built = run(site, "out")
+    assert len(made) == 2 * built.items and any((site / "cache" / FRAGMENTS_DIR).iterdir())
+    made.clear()
+    item = an_item(site)
+    item.write_text(item.read_text().replace("title: ", "title: Revised ", 1))
+    run(site, "out")
+    assert made == [item.stem, item.stem]  # its catalog line, its search line
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+    # A removed item: its line is gone; only items of its edition, whose footnotes are
+    # numbered again, get new lines.
+    made.clear()
+    item.unlink()
+    run(site, "out")
+    assert set(made) <= {p.stem for p in item.parent.glob("*.md")}
+    run(site, "cold2", cache=None)
+    assert tree(site / "out") == tree(site / "cold2")
+
+
+@pytest.mark.parametrize("change", ["site.yaml", "agencies.yaml", "edition.yaml", "code"])
+def test_data_file_lines_are_made_again_when_what_they_show_changes(
+    site: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    made = count_lines_made(monkeypatch)
+    built = run(site, "out")
+    made.clear()
+    entries = site / "entries"
+    if change == "site.yaml":  # the base URL is in every line
+        path = entries / "site.yaml"
+        path.write_text(path.read_text().replace('base_url: "https://', 'base_url: "http://', 1))
+    elif change == "agencies.yaml":  # agency names are in the catalog's lines
+        path = entries / "agencies.yaml"
+        path.write_text(path.read_text().replace("name: ", "name: The ", 1))
+    elif change == "edition.yaml":  # edition titles are in the catalog's lines
+        (entries / "2023-04" / "edition.yaml").write_text("title: The April Edition\n")
+    else:
+        monkeypatch.setattr(cache_module, "__version__", "999")
+    run(site, "out")
+    assert len(made) == 2 * built.items
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")

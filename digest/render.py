@@ -828,12 +828,22 @@ def start_pages(
             (eid, previous.rows[s]) for eid, s in signatures.items() if s in previous.rows
         )
     pages = plan(site, renderer.views)
-    page_keys = [renderer.key(page) for page in pages]
-    todo = [
-        page
-        for page, key in zip(pages, page_keys, strict=True)
-        if previous.keys.get(urls.output_file(page.url)) != key
-    ]
+    if previous.keys:
+        page_keys: list[bytes] | None = [renderer.key(page) for page in pages]
+        todo = [
+            page
+            for page, key in zip(pages, page_keys, strict=True)
+            if previous.keys.get(urls.output_file(page.url)) != key
+        ]
+    else:
+        # Nothing to reuse: every page is rendered, and the keys (kept for the next
+        # build) are made while the workers render. The rows (and so the item views)
+        # are made here first all the same: the forked workers inherit them, where
+        # each would otherwise make most of them again for its own list pages.
+        for eid in site.chronology:
+            renderer.row_hash(eid)
+        page_keys = None
+        todo = list(pages)
     job = PageJob(renderer, env, pages, page_keys, put, previous)
     job.start(todo, workers)
     return job
@@ -881,14 +891,16 @@ class PageJob:
 
     def wait(self) -> Pages:
         """The pages, once all are rendered (or put)."""
+        renderer, put = self.renderer, self.put
         try:
             if self.pool is None:
-                made = _render_slice(self.todo, self.renderer, self.put)
+                made = _render_slice(self.todo, renderer, put)
             else:
                 made = [one for part in self.parts for one in part]
         finally:
             self.close()
-        renderer, put = self.renderer, self.put
+        if self.page_keys is None:
+            self.page_keys = [renderer.key(page) for page in self.pages]
         results = {page.url: one for page, one in zip(self.todo, made, strict=True)}
         outputs = []
         placed: dict[str, Placed] = {}
@@ -922,6 +934,7 @@ def _adopt(renderer: Renderer, put: Callable[[Output], Placed] | None) -> None:
 
 
 def _render_slice(pages: list[Page], renderer: Renderer | None = None, put=None) -> list:
+    """Render pages: their bytes, or what put did with each."""
     if renderer is None:
         renderer, put = _WORKER
     if put is None:

@@ -149,7 +149,7 @@ def check_outputs(
         seen.add(output.path)
         if output.data is None and output.path not in placed and output.path not in (known or {}):
             raise ValueError(f"output path {output.path!r} has no data and no file to keep")
-    clash = seen.intersection(_folders(seen))
+    clash = seen.intersection(_folder_set(seen))
     if clash:
         raise ValueError(f"output path {min(clash)!r} is also a folder of another output")
 
@@ -344,13 +344,18 @@ def _write_file(path: str, data: bytes) -> Stat:
 
 def _folders(paths: Iterable[str]) -> list[str]:
     """Every folder the paths need, parents before children."""
+    return sorted(_folder_set(paths))
+
+
+def _folder_set(paths: Iterable[str]) -> set[str]:
+    """Every folder the paths need."""
     folders: set[str] = set()
     for path in paths:
-        folder = posixpath.dirname(path)
+        folder = path.rpartition("/")[0]  # the paths are checked: no "//", no "/" at the end
         while folder and folder not in folders:
             folders.add(folder)
-            folder = posixpath.dirname(folder)
-    return sorted(folders)
+            folder = folder.rpartition("/")[0]
+    return folders
 
 
 def _make_parent(target: Target, path: str, root: str | None = None) -> None:
@@ -441,7 +446,7 @@ def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
 def _clear_spare(target: Target, wanted: set[str]) -> None:
     """Delete from the spare what the new site does not have: by its manifest when it
     is known, else by looking at every folder."""
-    folders = set(_folders(wanted))
+    folders = _folder_set(wanted)
     if target.manifest is not None:
         for path in target.manifest:
             if path not in wanted:
@@ -452,7 +457,7 @@ def _clear_spare(target: Target, wanted: set[str]) -> None:
                     else:
                         os.unlink(where)
         # Folders the old files left behind, deepest first (empty by now).
-        for folder in sorted(set(_folders(target.manifest)) - folders, reverse=True):
+        for folder in sorted(_folder_set(target.manifest) - folders, reverse=True):
             where = f"{target.root}/{folder}"
             with contextlib.suppress(FileNotFoundError, NotADirectoryError):
                 if os.listdir(where):

@@ -13,23 +13,24 @@ checksum, so damaged bytes are refused before they are parsed."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime
+import gc
 import hashlib
 import marshal
 import os
 import sys
 import tempfile
+import zlib
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 
 from . import __version__
 from .problems import Problem
-from .validate import Entry
 
 ENTRIES_DIR = "entries"
-_MAGIC = b"digest-cache-1\n"
-_SUM = 16  # bytes of the blake2b checksum after the magic line
+_MAGIC = b"digest-cache-2\n"
+_SUM = 4  # bytes of the CRC-32 after the magic line
 
 # Libraries whose behaviour shapes the output: their versions are part of the code.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "feedgen", "lxml", "mdurl")
@@ -43,12 +44,38 @@ def code_fingerprint() -> str:
     package = Path(__file__).parent
     for path in sorted(package.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = _versions()
     for name in _LIBRARIES:
-        h.update(f"{name}={_version(name)};".encode())
+        h.update(f"{name}={versions.get(_normal(name)) or _version(name)};".encode())
     return h.hexdigest()
 
 
+@cache
+def _versions() -> dict[str, str]:
+    """Installed distributions' versions by normalised name, read from the names of
+    their metadata folders (`markdown_it_py-4.3.0.dist-info`), the first on sys.path
+    winning as it does on import. importlib.metadata gives the same answers, but
+    importing it costs more than all the rest of a rebuild with nothing to do."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue  # a zip file, or gone
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                if version:
+                    found.setdefault(_normal(name), version)
+    return found
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
 def _version(name: str) -> str:
+    # Not installed from a wheel (no NAME-VERSION.dist-info folder): ask the slow way.
     from importlib import metadata
 
     try:
@@ -76,25 +103,28 @@ def read_blob(path: Path, fingerprint: str) -> object | None:
     if not data.startswith(head) or len(data) < len(head) + _SUM:
         return None
     checksum, payload = data[len(head) : len(head) + _SUM], data[len(head) + _SUM :]
-    if hashlib.blake2b(payload, digest_size=_SUM).digest() != checksum:
+    if zlib.crc32(payload).to_bytes(_SUM, "big") != checksum:
         return None
+    # Reading makes hundreds of thousands of tuples, none of them in a cycle: collecting
+    # garbage on the way (the collector runs every few hundred new objects, and looks
+    # at all of them as they grow) would double the time it takes.
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         return marshal.loads(payload)
     except (ValueError, EOFError, TypeError):
         return None
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_blob(path: Path, fingerprint: str, value: object) -> None:
     """Save `value` (plain tuples, dicts, strings, numbers) atomically: temp file, then
     rename. A cache that cannot be written only costs speed: errors are ignored."""
     payload = marshal.dumps(value)
-    data = (
-        _MAGIC
-        + fingerprint.encode()
-        + b"\n"
-        + hashlib.blake2b(payload, digest_size=_SUM).digest()
-        + payload
-    )
+    checksum = zlib.crc32(payload).to_bytes(_SUM, "big")
+    data = _MAGIC + fingerprint.encode() + b"\n" + checksum + payload
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -108,9 +138,18 @@ def write_blob(path: Path, fingerprint: str, value: object) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-# An Entry as a plain tuple: its fields in order, dates as ordinals.
-_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
-_DATES = tuple(i for i, name in enumerate(_FIELDS) if name in ("date", "effective", "updated"))
+@cache
+def _layout() -> tuple[type, tuple[str, ...], tuple[int, ...]]:
+    """An Entry as a plain tuple: its fields in order, dates as ordinals. The class, its
+    field names and the places of its dates. (validate.py is imported when an item is
+    first packed or unpacked: a rebuild with nothing to do checks no item.)"""
+    import dataclasses
+
+    from .validate import Entry
+
+    names = tuple(f.name for f in dataclasses.fields(Entry))
+    dates = tuple(i for i, name in enumerate(names) if name in ("date", "effective", "updated"))
+    return Entry, names, dates
 
 
 def pack(result) -> tuple:
@@ -118,8 +157,9 @@ def pack(result) -> tuple:
     entry, problems = result
     packed = None
     if entry is not None:
-        values = [getattr(entry, name) for name in _FIELDS]
-        for i in _DATES:
+        _entry, names, dates = _layout()
+        values = [getattr(entry, name) for name in names]
+        for i in dates:
             if values[i] is not None:
                 values[i] = values[i].toordinal()
         packed = tuple(values)
@@ -131,12 +171,17 @@ def unpack(packed: tuple):
     values, problems = packed
     entry = None
     if values is not None:
+        make, _names, dates = _layout()
         values = list(values)
-        for i in _DATES:
+        for i in dates:
             if values[i] is not None:
-                values[i] = datetime.date.fromordinal(values[i])
-        entry = Entry(*values)
-    return entry, tuple(Problem(*p) for p in problems)
+                values[i] = _from_ordinal(values[i])
+        entry = make(*values)
+    # Most items have no problem: no generator to make for them (10,000 unpacks a build).
+    return entry, tuple([Problem(*p) for p in problems]) if problems else ()
+
+
+_from_ordinal = datetime.date.fromordinal
 
 
 def _shard(rel: str) -> str:

@@ -13,15 +13,13 @@ checksum, so damaged bytes are refused before they are parsed."""
 
 from __future__ import annotations
 
-import datetime
 import gc
 import hashlib
 import marshal
 import os
 import sys
-import tempfile
 import zlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cache
 from pathlib import Path
 
@@ -122,6 +120,8 @@ def read_blob(path: Path, fingerprint: str) -> object | None:
 def write_blob(path: Path, fingerprint: str, value: object) -> None:
     """Save `value` (plain tuples, dicts, strings, numbers) atomically: temp file, then
     rename. A cache that cannot be written only costs speed: errors are ignored."""
+    import tempfile  # not on the start-up of a rebuild with nothing to do, which writes nothing
+
     payload = marshal.dumps(value)
     checksum = zlib.crc32(payload).to_bytes(_SUM, "big")
     data = _MAGIC + fingerprint.encode() + b"\n" + checksum + payload
@@ -139,17 +139,18 @@ def write_blob(path: Path, fingerprint: str, value: object) -> None:
 
 
 @cache
-def _layout() -> tuple[type, tuple[str, ...], tuple[int, ...]]:
+def _layout() -> tuple[type, tuple[str, ...], tuple[int, ...], Callable]:
     """An Entry as a plain tuple: its fields in order, dates as ordinals. The class, its
-    field names and the places of its dates. (validate.py is imported when an item is
+    field names, the places of its dates and how a date is made from its ordinal. (validate.py is imported when an item is
     first packed or unpacked: a rebuild with nothing to do checks no item.)"""
     import dataclasses
+    import datetime
 
     from .validate import Entry
 
     names = tuple(f.name for f in dataclasses.fields(Entry))
     dates = tuple(i for i, name in enumerate(names) if name in ("date", "effective", "updated"))
-    return Entry, names, dates
+    return Entry, names, dates, datetime.date.fromordinal
 
 
 def pack(result) -> tuple:
@@ -157,7 +158,7 @@ def pack(result) -> tuple:
     entry, problems = result
     packed = None
     if entry is not None:
-        _entry, names, dates = _layout()
+        _entry, names, dates, _from_ordinal = _layout()
         values = [getattr(entry, name) for name in names]
         for i in dates:
             if values[i] is not None:
@@ -171,17 +172,14 @@ def unpack(packed: tuple):
     values, problems = packed
     entry = None
     if values is not None:
-        make, _names, dates = _layout()
+        make, _names, dates, from_ordinal = _layout()
         values = list(values)
         for i in dates:
             if values[i] is not None:
-                values[i] = _from_ordinal(values[i])
+                values[i] = from_ordinal(values[i])
         entry = make(*values)
     # Most items have no problem: no generator to make for them (10,000 unpacks a build).
     return entry, tuple([Problem(*p) for p in problems]) if problems else ()
-
-
-_from_ordinal = datetime.date.fromordinal
 
 
 def _shard(rel: str) -> str:

@@ -13,6 +13,7 @@ checksum, so damaged bytes are refused before they are parsed."""
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import marshal
@@ -100,18 +101,27 @@ def read_blob(path: Path, fingerprint: str) -> object | None:
     head = _MAGIC + fingerprint.encode() + b"\n"
     if not data.startswith(head) or len(data) < len(head) + _SUM:
         return None
-    checksum, payload = data[len(head) : len(head) + _SUM], data[len(head) + _SUM :]
+    # A view, not a slice: a copy of 20 MB of cached items would cost as much as the check.
+    checksum, payload = data[len(head) : len(head) + _SUM], memoryview(data)[len(head) + _SUM :]
     if zlib.crc32(payload).to_bytes(_SUM, "big") != checksum:
         return None
-    # Reading makes hundreds of thousands of tuples, none of them in a cycle: collecting
-    # garbage on the way (the collector runs every few hundred new objects, and looks
-    # at all of them as they grow) would double the time it takes.
+    with paused_gc():
+        try:
+            return marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """No garbage collection within. For reading and unpacking the cache: that makes
+    hundreds of thousands of objects, none of them in a cycle, and the collector (which
+    runs every few hundred new objects, looking at all the young ones each time) would
+    double the time it takes. Once it runs again it looks at them once."""
     enabled = gc.isenabled()
     gc.disable()
     try:
-        return marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
+        yield
     finally:
         if enabled:
             gc.enable()
@@ -182,6 +192,28 @@ def unpack(packed: tuple):
     return entry, tuple([Problem(*p) for p in problems]) if problems else ()
 
 
+def _share(value, memo: dict) -> tuple[object, bool]:
+    """`value` with its equal strings and tuples made one object each, and whether it is
+    plain (strings, ints and plain tuples only). marshal writes an object met twice
+    once, and reading makes it once: a field name, an agency key or a whole `lines`
+    tuple repeated in 30 items is then one object, not 30, for far less to read.
+
+    Only plain tuples are shared: they are equal only when their items are of the same
+    types too, where (0,) == (False,) and (1,) == (1.0,) would not be."""
+    kind = type(value)
+    if kind is str:
+        return memo.setdefault(value, value), True
+    if kind is int:
+        return value, True
+    if kind is not tuple:
+        return value, False
+    parts = [_share(item, memo) for item in value]
+    shared = tuple(item for item, _plain in parts)
+    if all(plain for _item, plain in parts):
+        return memo.setdefault(shared, shared), True
+    return shared, False
+
+
 def _shard(rel: str) -> str:
     return rel.split("/", 1)[0] if "/" in rel else "_"
 
@@ -226,9 +258,13 @@ class EntryCache:
     def save(self) -> None:
         """Write the folders whose items changed, were added or went away; remove the
         files of folders that no longer exist."""
+        memo: dict = {}
         for shard, entries in self.new.items():
             if shard in self.dirty or entries.keys() != self._load(shard).keys():
-                write_blob(self.folder / f"{shard}.bin", self.fingerprint, entries)
+                shared = {
+                    rel: (key, _share(packed, memo)[0]) for rel, (key, packed) in entries.items()
+                }
+                write_blob(self.folder / f"{shard}.bin", self.fingerprint, shared)
         try:
             present = {p.stem for p in self.folder.glob("*.bin")}
         except OSError:

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import EntryCache, pack, unpack
+from .cache import EntryCache, pack, paused_gc, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
 from .registry import Agency
@@ -54,8 +54,9 @@ def check_sources(
     results: dict[str, Result] = {}
     todo: list[tuple[str, str, bytes]] = []
     keys: list[bytes] = []
-    for source in sources:
-        hit = cache.get(source.rel, source.key) if cache else None
+    with paused_gc():  # the cache's items: see paused_gc
+        hits = [cache.get(s.rel, s.key) for s in sources] if cache else [None] * len(sources)
+    for source, hit in zip(sources, hits, strict=True):
         if hit is not None:
             results[source.rel] = hit
             continue

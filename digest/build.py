@@ -26,12 +26,12 @@ from .problems import Problem
 from .record import Record, fingerprint, intact, read_record, save_record
 from .sources import Source, read_sources
 from .theme import find_theme, read_static, templates_fingerprint
+from .write import Written, write
 
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .model import Site
-    from .write import Written
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,7 +151,6 @@ def build(
     from .llms import render_llms
     from .render import Previous, environment, render_pages
     from .searchindex import render_search_index
-    from .write import write
 
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
@@ -203,7 +202,5 @@ def _unchanged(record: Record | None, inputs: bytes, out_dir: Path) -> bool:
 
 
 def _kept(record: Record) -> Written:
-    from .write import Written
-
     n = len(record.files)
     return Written(n, n, record.stats())

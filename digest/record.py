@@ -16,18 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import read_blob, write_blob
-
-# write.py makes the stats (write.stat_of) and takes them back (write's `known`); its
-# module is not imported here, since it is the one stage a rebuild with nothing to do
-# never reaches (tests/test_incremental.py checks that the two agree).
-Stat = tuple[int, int, int]  # size, mtime in ns, inode: how a file is known again
-
-
-def stat_of(st: os.stat_result) -> Stat:
-    """The parts of a stat that tell whether a file is still the one written: those of
-    write.stat_of."""
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
-
+from .write import Stat, stat_of
 
 _FORMAT = "record-1"
 

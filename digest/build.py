@@ -123,7 +123,9 @@ def build(
     theme = find_theme(entries_dir)
     static = read_static(theme.static)
     shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
-    inputs = fingerprint(shared, *(s.rel.encode() + s.key for s in sources), *static_keys(static))
+    # The items as one part: each hash (16 bytes) then its path, which has no NUL.
+    items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
+    inputs = fingerprint(shared, items, *static_keys(static))
     # /effective/ is "as of" SOURCE_DATE_EPOCH when it is set: a new one is a new input
     # (only that page's key changes with it; see Renderer.key).
     inputs = fingerprint(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())

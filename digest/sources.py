@@ -32,7 +32,9 @@ from .problems import Problem
 
 # Modification or change times this close to the time of reading (or after it) are
 # racy: file systems keep times in ticks (up to 2 s on FAT; a few ms of clock lag on
-# Linux), and a second change within one tick leaves the stat as it was.
+# Linux), and a second change within one tick leaves the stat as it was. (The file
+# times are compared with this machine's clock: a network file system whose server's
+# clock runs more than this behind it could defeat the rule, as it can git's.)
 RACY_NS = 2_000_000_000
 
 _FORMAT = "sources-1"

@@ -4,8 +4,14 @@
 
 With a cache folder, a build also keeps a record of what it wrote (record.py): a
 rebuild whose inputs are all unchanged, into an output folder that is still as written,
-stops right after reading the inputs; otherwise render makes only the outputs whose
-key changed (keys.py) and write rewrites only files whose bytes changed."""
+stops right after looking at the inputs; otherwise render makes only the outputs whose
+key changed (keys.py) and write rewrites only files whose bytes changed.
+
+That rebuild with nothing to do walks the entries folder, takes the items' content
+hashes (from their stats, when the cache knows them: sources.py) and reads the few
+settings and static files, and nothing more: the stages past it, and their modules
+(YAML, the checker, the model, Jinja), are imported only once it is known that there
+is work to do."""
 
 from __future__ import annotations
 
@@ -15,18 +21,18 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import keys, urls
-from .cache import EntryCache, code_fingerprint, registry_fingerprint
-from .config import read_config
-from .items import Source, check_sources, read_sources
-from .load import AGENCIES_FILE, SITE_FILE, Loaded, load
-from .model import Site, build_site
+from .cache import code_fingerprint
+from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, read_settings, walk
 from .problems import Problem
-from .record import Record, intact, read_record, save_record
-from .registry import read_registry
+from .record import Record, fingerprint, intact, read_record, save_record
+from .sources import Source, read_sources
 from .theme import find_theme, read_static, templates_fingerprint
-from .validate import validate_edition
-from .write import Written, abandon, begin, finish, make_folders, put
+from .write import Written
+
+# typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .model import Site
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,14 +59,25 @@ class Built:
 def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None, list[Problem]]:
     """Load, validate and model the entries: the Site, or None and every problem."""
     loaded, problems = load(entries_dir)
-    sources, found = read_sources(Path(entries_dir), loaded.items)
-    site, found = _validate_and_model(loaded, sources, options, problems + found)
+    sources, found = read_sources(Path(entries_dir), loaded.items, options.cache_dir)
+    site, found = _validate_and_model(entries_dir, loaded, sources, options, problems + found)
     return site, found
 
 
 def _validate_and_model(
-    loaded: Loaded, sources: tuple[Source, ...], options: Options, problems: list[Problem]
+    entries_dir: Path,
+    loaded: Loaded,
+    sources: tuple[Source, ...],
+    options: Options,
+    problems: list[Problem],
 ) -> tuple[Site | None, list[Problem]]:
+    from .cache import EntryCache, registry_fingerprint
+    from .config import read_config
+    from .items import check_sources
+    from .model import build_site
+    from .registry import read_registry
+    from .validate import validate_edition
+
     config, found = read_config(loaded.site)
     problems += found
     if config is not None and options.base_url:
@@ -76,7 +93,7 @@ def _validate_and_model(
     if options.cache_dir is not None:
         fingerprint = code_fingerprint() + registry_fingerprint(registry)
         cache = EntryCache(options.cache_dir, fingerprint)
-    entries, found = check_sources(sources, registry, cache)
+    entries, found = check_sources(Path(entries_dir), sources, registry, cache)
     problems += found
     if cache is not None:
         cache.save()
@@ -101,27 +118,36 @@ def build(
     written and the previous site stays as it was."""
     progress = options.progress or (lambda stage: None)
     progress("reading")
-    loaded, problems = load(entries_dir)
-    sources, found = read_sources(Path(entries_dir), loaded.items)
+    layout, problems = walk(entries_dir)
+    sources, found = read_sources(Path(entries_dir), layout.items, options.cache_dir)
     problems += found
     theme = find_theme(entries_dir)
     static = read_static(theme.static)
-    shared = _shared_fingerprint(Path(entries_dir), loaded, theme.templates, options)
-    inputs = keys.digest(shared, *(s.rel.encode() + s.key for s in sources), *static_keys(static))
+    shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
+    # The items as one part: each hash (16 bytes) then its path, which has no NUL.
+    items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
+    inputs = fingerprint(shared, items, *static_keys(static))
     # /effective/ is "as of" SOURCE_DATE_EPOCH when it is set: a new one is a new input
     # (only that page's key changes with it; see Renderer.key).
-    inputs = keys.digest(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+    inputs = fingerprint(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
     record = read_record(options.cache_dir, out_dir)
     if not problems and _unchanged(record, inputs, out_dir):
         return Built(record.items, record.editions, record.pages_count, _kept(record)), []
 
+    # The settings files are parsed only now. Nothing is lost by not parsing them above:
+    # a record is saved only by a build without problems, so settings files with the
+    # bytes it recorded (read the same checked way, see _shared_fingerprint) parse
+    # without problems again.
+    loaded, found = read_settings(entries_dir, layout)
+    problems += found
     progress("checking")
-    site, problems = _validate_and_model(loaded, sources, options, problems)
+    site, problems = _validate_and_model(entries_dir, loaded, sources, options, problems)
     if site is None:
         return None, problems
 
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
+    from . import keys, urls
     from .catalog import render_catalog
     from .feeds import render_feeds
     from .fragments import Fragments
@@ -129,13 +155,14 @@ def build(
     from .llms import render_llms
     from .render import Previous, TemplateCache, environment, start_pages
     from .searchindex import render_search_index
+    from .write import abandon, begin, finish, make_folders, put
 
-    fingerprint = keys.pages_fingerprint(shared)
+    pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
     kept = intact(out_dir, record)
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
     known = record.stats() if record else None
-    templates = TemplateCache(options.cache_dir, fingerprint) if options.cache_dir else None
+    templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
     # rendered (in the worker that rendered them), while this process makes the feeds
     # and data files; then write finishes the folder and swaps it in.
@@ -145,11 +172,11 @@ def build(
         if not target.spare:  # a new tree: its ten thousand item folders, made meanwhile
             make_folders(target, (urls.output_file(urls.entry(eid)) for eid in site.chronology))
         env = environment(theme.templates, templates)
-        job = start_pages(site, env, fingerprint, signatures, previous, put=partial(put, target))
-        feeds = render_feeds(site, fingerprint, signatures, kept)
+        job = start_pages(site, env, pages_key, signatures, previous, put=partial(put, target))
+        feeds = render_feeds(site, pages_key, signatures, kept)
         # Site-wide data files, made afresh (write keeps unchanged bytes); the items'
         # lines of the two that list every item are kept between builds.
-        fragments = Fragments(options.cache_dir, fingerprint, signatures)
+        fragments = Fragments(options.cache_dir, pages_key, signatures)
         data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
         data += render_search_index(site, fragments)
         fragments.save()
@@ -164,32 +191,29 @@ def build(
         raise
     html = sum(1 for o in outputs if o.path.endswith(".html"))
     files = {o.path: (o.key, written.stats[o.path]) for o in outputs}
-    new = Record(
-        inputs, fingerprint, files, pages.rows, len(site.entries), len(site.editions), html
-    )
+    new = Record(inputs, pages_key, files, pages.rows, len(site.entries), len(site.editions), html)
     save_record(options.cache_dir, out_dir, new)
     return Built(len(site.entries), len(site.editions), html, written), []
 
 
 def static_keys(static) -> list[bytes]:
     """The static outputs as hashes (path and bytes)."""
-    return [keys.digest(o.path, o.data) for o in static]
+    return [fingerprint(o.path, o.data) for o in static]
 
 
 def _shared_fingerprint(
-    entries_dir: Path, loaded: Loaded, templates: tuple[Path, ...], options: Options
+    entries_dir: Path, layout: Layout, templates: tuple[Path, ...], options: Options
 ) -> bytes:
     """What every page depends on: code, templates, settings files, options."""
-    settings = [SITE_FILE, AGENCIES_FILE, *(doc.path for doc in loaded.editions)]
+    settings = [SITE_FILE, AGENCIES_FILE, *layout.editions]
     parts: list[bytes | str] = [code_fingerprint(), templates_fingerprint(templates)]
     for rel in settings:
-        try:
-            with open(os.path.join(entries_dir, rel), "rb") as fh:
-                parts += [rel, fh.read()]
-        except OSError:
-            parts += [rel, b"\0missing"]
+        # Read as load reads them (no link out of the folder, the size limit), so that
+        # a file load would refuse never matches the bytes a good build recorded.
+        data, _problems = read_bytes(entries_dir, rel)
+        parts += [rel, b"\0missing" if data is None else data]
     parts += [f"drafts={options.drafts}", f"base_url={options.base_url}"]
-    return keys.digest(*parts)
+    return fingerprint(*parts)
 
 
 def _unchanged(record: Record | None, inputs: bytes, out_dir: Path) -> bool:

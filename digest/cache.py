@@ -13,23 +13,23 @@ checksum, so damaged bytes are refused before they are parsed."""
 
 from __future__ import annotations
 
-import dataclasses
-import datetime
+import contextlib
+import gc
 import hashlib
 import marshal
 import os
 import sys
-import tempfile
-from collections.abc import Mapping
+import zlib
+from collections.abc import Callable, Mapping
+from functools import cache
 from pathlib import Path
 
 from . import __version__
 from .problems import Problem
-from .validate import Entry
 
 ENTRIES_DIR = "entries"
-_MAGIC = b"digest-cache-1\n"
-_SUM = 16  # bytes of the blake2b checksum after the magic line
+_MAGIC = b"digest-cache-2\n"
+_SUM = 4  # bytes of the CRC-32 after the magic line
 
 # Libraries whose behaviour shapes the output: their versions are part of the code.
 _LIBRARIES = ("markdown-it-py", "jinja2", "markupsafe", "pyyaml", "feedgen", "lxml", "mdurl")
@@ -43,12 +43,38 @@ def code_fingerprint() -> str:
     package = Path(__file__).parent
     for path in sorted(package.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    versions = _versions()
     for name in _LIBRARIES:
-        h.update(f"{name}={_version(name)};".encode())
+        h.update(f"{name}={versions.get(_normal(name)) or _version(name)};".encode())
     return h.hexdigest()
 
 
+@cache
+def _versions() -> dict[str, str]:
+    """Installed distributions' versions by normalised name, read from the names of
+    their metadata folders (`markdown_it_py-4.3.0.dist-info`), the first on sys.path
+    winning as it does on import. importlib.metadata gives the same answers, but
+    importing it costs more than all the rest of a rebuild with nothing to do."""
+    found: dict[str, str] = {}
+    for folder in sys.path:
+        try:
+            names = sorted(os.listdir(folder or "."))
+        except OSError:
+            continue  # a zip file, or gone
+        for entry in names:
+            if entry.endswith(".dist-info"):
+                name, _, version = entry[: -len(".dist-info")].partition("-")
+                if version:
+                    found.setdefault(_normal(name), version)
+    return found
+
+
+def _normal(name: str) -> str:
+    return name.lower().replace("-", "_").replace(".", "_")
+
+
 def _version(name: str) -> str:
+    # Not installed from a wheel (no NAME-VERSION.dist-info folder): ask the slow way.
     from importlib import metadata
 
     try:
@@ -67,34 +93,59 @@ def registry_fingerprint(agencies: Mapping[str, object] | None) -> str:
 def read_blob(path: Path, fingerprint: str) -> object | None:
     """The value saved at `path` with `fingerprint`, or None when the file is missing,
     damaged, or was written for another fingerprint."""
+    # Plain os calls, not a file object: the entry cache is some 300 files, and a file
+    # object's set-up costs more than the reading of most of them.
     try:
-        with open(path, "rb") as fh:
-            data = fh.read()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
     except OSError:
         return None
+    try:
+        size = os.fstat(fd).st_size
+        parts = [os.read(fd, size + 1)]
+        while parts[-1]:  # to the end, whatever the size said
+            parts.append(os.read(fd, 1 << 20))
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+    data = parts[0] if len(parts) == 2 else b"".join(parts)
     head = _MAGIC + fingerprint.encode() + b"\n"
     if not data.startswith(head) or len(data) < len(head) + _SUM:
         return None
-    checksum, payload = data[len(head) : len(head) + _SUM], data[len(head) + _SUM :]
-    if hashlib.blake2b(payload, digest_size=_SUM).digest() != checksum:
+    # A view, not a slice: a copy of 20 MB of cached items would cost as much as the check.
+    checksum, payload = data[len(head) : len(head) + _SUM], memoryview(data)[len(head) + _SUM :]
+    if zlib.crc32(payload).to_bytes(_SUM, "big") != checksum:
         return None
+    with paused_gc():
+        try:
+            return marshal.loads(payload)
+        except (ValueError, EOFError, TypeError):
+            return None
+
+
+@contextlib.contextmanager
+def paused_gc():
+    """No garbage collection within. For reading and unpacking the cache: that makes
+    hundreds of thousands of objects, none of them in a cycle, and the collector (which
+    runs every few hundred new objects, looking at all the young ones each time) would
+    double the time it takes. Once it runs again it looks at them once."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
-        return marshal.loads(payload)
-    except (ValueError, EOFError, TypeError):
-        return None
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def write_blob(path: Path, fingerprint: str, value: object) -> None:
     """Save `value` (plain tuples, dicts, strings, numbers) atomically: temp file, then
     rename. A cache that cannot be written only costs speed: errors are ignored."""
+    import tempfile  # not on the start-up of a rebuild with nothing to do, which writes nothing
+
     payload = marshal.dumps(value)
-    data = (
-        _MAGIC
-        + fingerprint.encode()
-        + b"\n"
-        + hashlib.blake2b(payload, digest_size=_SUM).digest()
-        + payload
-    )
+    checksum = zlib.crc32(payload).to_bytes(_SUM, "big")
+    data = _MAGIC + fingerprint.encode() + b"\n" + checksum + payload
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
@@ -108,9 +159,19 @@ def write_blob(path: Path, fingerprint: str, value: object) -> None:
         Path(tmp).unlink(missing_ok=True)
 
 
-# An Entry as a plain tuple: its fields in order, dates as ordinals.
-_FIELDS = tuple(f.name for f in dataclasses.fields(Entry))
-_DATES = tuple(i for i, name in enumerate(_FIELDS) if name in ("date", "effective", "updated"))
+@cache
+def _layout() -> tuple[type, tuple[str, ...], tuple[int, ...], Callable]:
+    """An Entry as a plain tuple: its fields in order, dates as ordinals. The class, its
+    field names, the places of its dates and how a date is made from its ordinal. (validate.py is imported when an item is
+    first packed or unpacked: a rebuild with nothing to do checks no item.)"""
+    import dataclasses
+    import datetime
+
+    from .validate import Entry
+
+    names = tuple(f.name for f in dataclasses.fields(Entry))
+    dates = tuple(i for i, name in enumerate(names) if name in ("date", "effective", "updated"))
+    return Entry, names, dates, datetime.date.fromordinal
 
 
 def pack(result) -> tuple:
@@ -118,8 +179,9 @@ def pack(result) -> tuple:
     entry, problems = result
     packed = None
     if entry is not None:
-        values = [getattr(entry, name) for name in _FIELDS]
-        for i in _DATES:
+        _entry, names, dates, _from_ordinal = _layout()
+        values = [getattr(entry, name) for name in names]
+        for i in dates:
             if values[i] is not None:
                 values[i] = values[i].toordinal()
         packed = tuple(values)
@@ -131,12 +193,36 @@ def unpack(packed: tuple):
     values, problems = packed
     entry = None
     if values is not None:
+        make, _names, dates, from_ordinal = _layout()
         values = list(values)
-        for i in _DATES:
+        for i in dates:
             if values[i] is not None:
-                values[i] = datetime.date.fromordinal(values[i])
-        entry = Entry(*values)
-    return entry, tuple(Problem(*p) for p in problems)
+                values[i] = from_ordinal(values[i])
+        entry = make(*values)
+    # Most items have no problem: no generator to make for them (10,000 unpacks a build).
+    return entry, tuple([Problem(*p) for p in problems]) if problems else ()
+
+
+def _share(value, memo: dict) -> tuple[object, bool]:
+    """`value` with its equal strings and tuples made one object each, and whether it is
+    plain (strings, ints and plain tuples only). marshal writes an object met twice
+    once, and reading makes it once: a field name, an agency key or a whole `lines`
+    tuple repeated in 30 items is then one object, not 30, for far less to read.
+
+    Only plain tuples are shared: they are equal only when their items are of the same
+    types too, where (0,) == (False,) and (1,) == (1.0,) would not be."""
+    kind = type(value)
+    if kind is str:
+        return memo.setdefault(value, value), True
+    if kind is int:
+        return value, True
+    if kind is not tuple:
+        return value, False
+    parts = [_share(item, memo) for item in value]
+    shared = tuple(item for item, _plain in parts)
+    if all(plain for _item, plain in parts):
+        return memo.setdefault(shared, shared), True
+    return shared, False
 
 
 def _shard(rel: str) -> str:
@@ -183,9 +269,15 @@ class EntryCache:
     def save(self) -> None:
         """Write the folders whose items changed, were added or went away; remove the
         files of folders that no longer exist."""
+        memo: dict = {}
         for shard, entries in self.new.items():
             if shard in self.dirty or entries.keys() != self._load(shard).keys():
-                write_blob(self.folder / f"{shard}.bin", self.fingerprint, entries)
+                # The path (the key) is also the Entry's `path`: shared, it is kept once.
+                shared = {
+                    memo.setdefault(rel, rel): (key, _share(packed, memo)[0])
+                    for rel, (key, packed) in entries.items()
+                }
+                write_blob(self.folder / f"{shard}.bin", self.fingerprint, shared)
         try:
             present = {p.stem for p in self.folder.glob("*.bin")}
         except OSError:

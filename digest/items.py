@@ -1,21 +1,23 @@
-"""Reading and checking the item files: load.split_entry then validate.validate_entry for
-each file, through the content-hash cache, and spread over the cores when there are
-many files to read. The result is exactly what a sequential, uncached run gives."""
+"""Checking the item files: load.split_entry then validate.validate_entry for each file,
+through the content-hash cache, and spread over the cores when there are many files to
+check. The result is exactly what a sequential, uncached run gives.
+
+The files are read by sources.py; one it did not read (unchanged since the last run)
+is read here only if the cache has no checked item for its content hash."""
 
 from __future__ import annotations
 
-import hashlib
 import multiprocessing
 import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import EntryCache, pack, unpack
+from .cache import EntryCache, pack, paused_gc, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
 from .registry import Agency
+from .sources import Source, content_key, read_sources
 from .validate import Entry, validate_entry
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -41,53 +43,40 @@ def _check_chunk(chunk, agencies) -> list[tuple]:
     return [pack(check_item(rel, edition, data, agencies)) for rel, edition, data in chunk]
 
 
-@dataclass(frozen=True, slots=True)
-class Source:
-    """An item file's bytes, and their content hash (the cache key)."""
-
-    rel: str
-    edition: str
-    data: bytes
-    key: bytes
-
-
-def read_sources(
-    root: Path, items: tuple[tuple[str, str], ...]
-) -> tuple[tuple[Source, ...], list[Problem]]:
-    """Read every item file (in path order) and hash its bytes with its edition."""
-    problems: list[Problem] = []
-    sources = []
-    for rel, edition in items:
-        data, found = read_bytes(root, rel)
-        if data is None:
-            problems += found
-            continue
-        key = hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
-        sources.append(Source(rel, edition, data, key))
-    return tuple(sources), problems
-
-
 def check_sources(
+    root: Path,
     sources: tuple[Source, ...],
     agencies: Mapping[str, Agency] | None,
     cache: EntryCache | None,
     workers: int | None = None,
 ) -> tuple[tuple[Entry, ...], list[Problem]]:
-    """Check every item file; valid Entries in path order, and all problems."""
+    """Check every item file of `root`; valid Entries in path order, and all problems."""
     results: dict[str, Result] = {}
-    todo: list[Source] = []
-    for source in sources:
-        hit = cache.get(source.rel, source.key) if cache else None
+    todo: list[tuple[str, str, bytes]] = []
+    keys: list[bytes] = []
+    with paused_gc():  # the cache's items: see paused_gc
+        hits = [cache.get(s.rel, s.key) for s in sources] if cache else [None] * len(sources)
+    for source, hit in zip(sources, hits, strict=True):
         if hit is not None:
             results[source.rel] = hit
-        else:
-            todo.append(source)
+            continue
+        data, key = source.data, source.key
+        if data is None:
+            data, found = read_bytes(root, source.rel)
+            if data is None:  # gone or unreadable since its stat was taken
+                results[source.rel] = None, tuple(found)
+                continue
+            # The bytes as read now: the file may have changed since it was looked at,
+            # and the cache must keep each result under the hash of what was checked.
+            key = content_key(data, source.edition)
+        todo.append((source.rel, source.edition, data))
+        keys.append(key)
 
-    checked = _check_all([(s.rel, s.edition, s.data) for s in todo], agencies, workers)
-    for source, result in zip(todo, checked, strict=True):
-        results[source.rel] = result
+    checked = _check_all(todo, agencies, workers)
+    for (rel, _edition, _data), key, result in zip(todo, keys, checked, strict=True):
+        results[rel] = result
         if cache is not None:
-            cache.put(source.rel, source.key, result)
+            cache.put(rel, key, result)
 
     entries = []
     problems: list[Problem] = []
@@ -108,7 +97,7 @@ def read_entries(
 ) -> tuple[tuple[Entry, ...], list[Problem]]:
     """Read and check every item file; valid Entries in path order, and all problems."""
     sources, problems = read_sources(root, items)
-    entries, found = check_sources(sources, agencies, cache, workers)
+    entries, found = check_sources(root, sources, agencies, cache, workers)
     return entries, sorted(problems + found, key=lambda p: p.path) if problems else found
 
 

@@ -12,7 +12,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .problems import Problem
-from .yamlfile import Node, parse
+
+# typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .yamlfile import Node
 
 MAX_FILE_BYTES = 1024 * 1024
 EDITION_DIR = re.compile(r"^\d{4}-\d{2}$")
@@ -66,7 +70,15 @@ def read_text(root: Path, rel: str) -> tuple[str | None, list[Problem]]:
 
 
 def read_bytes(root: Path, rel: str) -> tuple[bytes | None, list[Problem]]:
-    """A file's bytes, refusing oversized files and symbolic links out of `root`.
+    """A file's bytes, refusing oversized files and symbolic links out of `root`."""
+    data, _info, problems = read_file(root, rel)
+    return data, problems
+
+
+def read_file(root: Path, rel: str) -> tuple[bytes | None, os.stat_result | None, list[Problem]]:
+    """As `read_bytes`, with the stat of the file as it was opened (taken before its
+    bytes were read); None for a file read through a symbolic link, whose own stat
+    says nothing of the file it leads to.
 
     Plain os calls, not pathlib or file objects: this runs once per item, and at
     10,000 items their overhead costs more than the reading itself. The file is opened
@@ -76,8 +88,9 @@ def read_bytes(root: Path, rel: str) -> tuple[bytes | None, list[Problem]]:
         fd = os.open(path, _READ_FLAGS)
     except OSError as err:
         if err.errno != errno.ELOOP or not os.path.islink(path):
-            return None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
-        return _read_link(root, rel, path)
+            return None, None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
+        data, _info, problems = _read_link(root, rel, path)
+        return data, None, problems
     try:
         return _read_fd(rel, fd)
     finally:
@@ -93,34 +106,42 @@ _READ_FLAGS = (
     | getattr(os, "O_NONBLOCK", 0)
 )
 
+_Read = tuple[bytes | None, os.stat_result | None, list[Problem]]
 
-def _read_link(root: Path, rel: str, path: str) -> tuple[bytes | None, list[Problem]]:
+
+def _read_link(root: Path, rel: str, path: str) -> _Read:
     real = os.path.realpath(path)
     if not os.path.exists(real):
-        return None, [Problem(rel, 0, "file", "cannot be read (a broken symbolic link?)")]
+        return None, None, [Problem(rel, 0, "file", "cannot be read (a broken symbolic link?)")]
     top = os.path.realpath(root)
     if os.path.commonpath([top, real]) != top:
-        return None, [
-            Problem(rel, 0, "file", "is a symbolic link that leads outside the entries folder")
-        ]
+        return (
+            None,
+            None,
+            [Problem(rel, 0, "file", "is a symbolic link that leads outside the entries folder")],
+        )
     try:
         fd = os.open(real, _READ_FLAGS & ~getattr(os, "O_NOFOLLOW", 0))
     except OSError as err:
-        return None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
+        return None, None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
     try:
         return _read_fd(rel, fd)
     finally:
         os.close(fd)
 
 
-def _read_fd(rel: str, fd: int) -> tuple[bytes | None, list[Problem]]:
+def _read_fd(rel: str, fd: int) -> _Read:
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
-            return None, [Problem(rel, 0, "file", "is not a regular file (a pipe or a device?)")]
+            return (
+                None,
+                None,
+                [Problem(rel, 0, "file", "is not a regular file (a pipe or a device?)")],
+            )
         size = info.st_size
         if size > MAX_FILE_BYTES:
-            return None, [_too_big(rel, size)]
+            return None, None, [_too_big(rel, size)]
         # One read of the expected size (plus one byte, to see the end); a file that
         # grows meanwhile is read on, up to the limit.
         parts = [os.read(fd, size + 1)]
@@ -129,10 +150,10 @@ def _read_fd(rel: str, fd: int) -> tuple[bytes | None, list[Problem]]:
             parts.append(os.read(fd, MAX_FILE_BYTES + 1 - total))
             total += len(parts[-1])
     except OSError as err:
-        return None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
+        return None, None, [Problem(rel, 0, "file", f"cannot be read: {err.strerror}")]
     if total > MAX_FILE_BYTES:
-        return None, [_too_big(rel, total)]
-    return (parts[0] if len(parts) == 1 else b"".join(parts)), []
+        return None, None, [_too_big(rel, total)]
+    return (parts[0] if len(parts) == 1 else b"".join(parts)), info, []
 
 
 def _too_big(rel: str, size: int) -> Problem:
@@ -204,6 +225,9 @@ def parse_yaml(
     rel: str, text: str, first_line: int, field: str
 ) -> tuple[Node | None, list[Problem]]:
     """YAML text -> Node, with problems at file lines under the name `field`."""
+    # Imported here: a rebuild with nothing to do walks the folder but parses no YAML.
+    from .yamlfile import parse
+
     node, errors = parse(text, first_line)
     return node, [Problem(rel, e.line, field, e.message) for e in errors]
 
@@ -253,6 +277,14 @@ def load_document(root: Path, rel: str) -> tuple[RawDocument | None, list[Proble
     return RawDocument(rel, node), problems
 
 
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """What the walk of an entries folder finds, before any file in it is read."""
+
+    editions: tuple[str, ...]  # path of every edition.yaml, sorted
+    items: tuple[tuple[str, str], ...]  # (path, edition) of every item file, sorted
+
+
 def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
     """Walk `entries_dir` in sorted order: read the settings files, list the item files.
 
@@ -260,6 +292,15 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
     YYYY-MM holding item files (*.md) and an optional edition.yaml. Hidden files
     (starting with '.') are ignored; anything else is a problem.
     """
+    layout, problems = walk(entries_dir)
+    loaded, found = read_settings(entries_dir, layout)
+    return loaded, problems + found
+
+
+def read_settings(entries_dir: Path, layout: Layout) -> tuple[Loaded, list[Problem]]:
+    """Read the settings files of a walked entries folder: site.yaml, agencies.yaml and
+    every edition.yaml. (A build walks first and reads these only when something
+    changed: see build.py.)"""
     root = Path(entries_dir)
     problems: list[Problem] = []
     site, found = load_document(root, SITE_FILE)
@@ -274,9 +315,23 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
         problems.append(
             Problem(AGENCIES_FILE, 0, "file", "is missing; it lists the agencies items name")
         )
-    items: list[tuple[str, str]] = []
     editions: list[RawDocument] = []
-    for top in sorted(os.scandir(root), key=lambda d: d.name):
+    for rel in layout.editions:
+        doc, found = load_document(root, rel)
+        problems += found
+        if doc is not None:
+            editions.append(doc)
+    return Loaded(site, agencies, tuple(editions), layout.items), problems
+
+
+def walk(entries_dir: Path) -> tuple[Layout, list[Problem]]:
+    """List the edition settings and item files of `entries_dir` (see `load`), reading
+    none of them: every problem of the folder's shape, none of the files' contents."""
+    root = os.fspath(entries_dir)
+    problems: list[Problem] = []
+    items: list[tuple[str, str]] = []
+    editions: list[str] = []
+    for top in sorted(os.scandir(root), key=_name):
         name = top.name
         if name.startswith(".") or name in (SITE_FILE, AGENCIES_FILE):
             continue
@@ -300,20 +355,20 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
                 Problem(name, 0, "edition", f"folder name {name!r} is not an edition month YYYY-MM")
             )
             continue
-        for child in sorted(os.scandir(top.path), key=lambda d: d.name):
-            rel = f"{name}/{child.name}"
-            if child.name.startswith("."):
+        # os.scandir: the file type comes with the folder listing (d_type), so telling
+        # files from folders costs no stat per file (except for a link).
+        for child in sorted(os.scandir(top.path), key=_name):
+            child_name = child.name
+            if child_name.startswith("."):
                 continue
+            rel = f"{name}/{child_name}"
             if _is_dir(child):
                 problems.append(
                     Problem(rel, 0, "file", "unexpected folder inside an edition folder")
                 )
-            elif child.name == EDITION_FILE:
-                doc, found = load_document(root, rel)
-                problems += found
-                if doc is not None:
-                    editions.append(doc)
-            elif child.name.endswith(".md"):
+            elif child_name == EDITION_FILE:
+                editions.append(rel)
+            elif child_name.endswith(".md"):
                 items.append((rel, name))
             else:
                 problems.append(
@@ -324,7 +379,11 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
                         "unexpected file (items are .md files; edition settings go in edition.yaml)",
                     )
                 )
-    return Loaded(site, agencies, tuple(editions), tuple(items)), problems
+    return Layout(tuple(editions), tuple(items)), problems
+
+
+def _name(entry: os.DirEntry) -> str:
+    return entry.name
 
 
 def _is_dir(entry: os.DirEntry) -> bool:

@@ -3,8 +3,6 @@ that formats them for people (text), for GitHub Actions (annotations) and for to
 
 from __future__ import annotations
 
-import difflib
-import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -31,6 +29,8 @@ class Problem:
 
 def did_you_mean(word: str, choices: Iterable[str]) -> str:
     """A ` (did you mean 'x'?)` suffix when one of `choices` is close to `word`, else ''."""
+    import difflib  # only when a suggestion is made: not on every run's start-up
+
     options = sorted(set(choices))
     folded = {c.casefold(): c for c in options}
     if word.casefold() in folded:
@@ -67,6 +67,8 @@ def format_problems(problems: Iterable[Problem], fmt: str = "text", *, prefix: s
     """
     ordered = sorted(set(problems))
     if fmt == "json":
+        import json  # only for this format: not on every run's start-up
+
         rows = [
             {"path": prefix + p.path, "line": p.line, "field": p.field, "message": p.message}
             for p in ordered

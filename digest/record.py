@@ -38,6 +38,18 @@ class Record:
         return {path: st for path, (_key, st) in self.files.items()}
 
 
+def fingerprint(*parts: bytes | str) -> bytes:
+    """One hash of several parts (each length-prefixed, so no two lists collide): how a
+    build's inputs are summed up. The same hash as keys.digest, which is not imported
+    here because keys.py needs the model, and a rebuild with nothing to do does not."""
+    h = hashlib.blake2b(digest_size=16)
+    for part in parts:
+        data = part.encode() if isinstance(part, str) else part
+        h.update(len(data).to_bytes(8, "little"))
+        h.update(data)
+    return h.digest()
+
+
 def _path(cache_dir: Path, out_dir: Path) -> Path:
     name = hashlib.blake2b(os.fsencode(os.path.abspath(out_dir)), digest_size=8).hexdigest()
     return Path(cache_dir) / f"build-{name}.bin"
@@ -50,10 +62,14 @@ def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
     value = read_blob(_path(cache_dir, out_dir), _FORMAT)
     try:
         inputs, pages, files, rows, items, editions, count = value  # type: ignore[misc]
-        files = {path: (key, tuple(st)) for path, (key, st) in files.items()}
-        return Record(inputs, pages, files, rows, items, editions, count)
-    except (TypeError, ValueError, AttributeError):
+    except (TypeError, ValueError):
         return None
+    # The files as marshal gave them back, path -> (key, stat) tuples: checked for their
+    # type only, since the checksum stands for the rest, and copying 10,000 of them
+    # would cost more than all of a rebuild with nothing to do.
+    if not isinstance(files, dict) or not isinstance(rows, dict):
+        return None
+    return Record(inputs, pages, files, rows, items, editions, count)
 
 
 def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import marshal
-import multiprocessing
 import os
 import posixpath
 import shutil
@@ -28,8 +27,12 @@ import tempfile
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .output import Output
+
+if TYPE_CHECKING:
+    from multiprocessing.process import BaseProcess
 
 _TEMP = ".tmp-"  # a build in progress: .<name>.tmp-XXXX
 _OLD = ".old-"  # the previous site on its way out: .<name>.old-XXXX
@@ -97,7 +100,7 @@ class Target:
     # Folders this process has made under root (a cache, never shared between processes).
     made: set[str] = field(default_factory=set)
     # The process making folders ahead of the writers (see make_folders), if any.
-    maker: multiprocessing.process.BaseProcess | None = None
+    maker: BaseProcess | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -190,6 +193,8 @@ def make_folders(target: Target, paths: Iterable[str]) -> None:
     the build goes on (creating a folder is the slowest part of writing a file here:
     ten thousand item pages are ten thousand folders). The writers make any folder
     that is not there yet themselves; finish waits for this process."""
+    import multiprocessing  # here: a rebuild with nothing to write never needs it
+
     if "fork" not in multiprocessing.get_all_start_methods():
         return
     folders = _folders(paths)

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -333,3 +335,39 @@ def test_data_file_lines_are_made_again_when_what_they_show_changes(
     assert len(made) == 2 * built.items
     run(site, "cold", cache=None)
     assert tree(site / "out") == tree(site / "cold")
+
+
+def test_a_rebuild_with_nothing_to_do_loads_no_later_stage(site: Path) -> None:
+    run(site, "out")
+    later = ["yaml", "jinja2", "digest.yamlfile", "digest.validate", "digest.model"]
+    later += ["digest.render", "digest.keys"]
+    code = (
+        "import sys\n"
+        "from digest.cli import main\n"
+        "rc = main(['build', '--entries', 'entries', '--out', 'out', '--cache-dir', 'cache'])\n"
+        f"print([m for m in {later!r} if m in sys.modules])\n"
+        "sys.exit(rc)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=site, capture_output=True, text=True, check=True
+    )
+    assert "(0 written," in done.stdout
+    assert done.stdout.splitlines()[-1] == "[]"
+
+
+def test_a_settings_file_made_a_link_out_of_the_folder_is_refused(
+    site: Path, tmp_path: Path
+) -> None:
+    # Its bytes are those of the last good build; what load would refuse must not be
+    # taken for "nothing changed".
+    run(site, "out")
+    outside = tmp_path / "elsewhere.yaml"
+    settings = site / "entries" / "site.yaml"
+    shutil.copy(settings, outside)
+    settings.unlink()
+    settings.symlink_to(outside)
+    built, problems = build(site / "entries", site / "out", Options(cache_dir=site / "cache"))
+    assert built is None
+    assert [p.message for p in problems] == [
+        "is a symbolic link that leads outside the entries folder"
+    ]

@@ -1,0 +1,127 @@
+"""Reading the item files: each file's content hash (the key of its checked item in the
+cache, and part of the keys of the pages that show it), and its bytes when they were read.
+
+A rebuild need not read a file that has not changed since the last run. The cache
+folder keeps, per entries folder, each item file's stat (size, modification time,
+change time, inode) with its content hash, and a file whose stat is still the one
+recorded keeps its hash without being read, as git's index does. The change time and
+the inode catch what the rest can miss: a file edited and its modification time set
+back, or replaced by another file of the same size and time.
+
+Git's "racy file" rule keeps the shortcut sound: a file whose stat was recorded less
+than RACY_NS after it last changed may have changed again within the same timestamp
+tick, its stat showing nothing; its hash is never trusted, the file is read again.
+
+A file that is read (a changed, new, racy or linked one, or every file without a
+cache) gives exactly the problems load.read_bytes gives; one that is not read has
+`data` None, and items.check_sources reads it only if the cache has no checked item
+for its hash."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .cache import read_blob, write_blob
+from .load import read_file
+from .problems import Problem
+
+# Modification or change times this close to the time of reading (or after it) are
+# racy: file systems keep times in ticks (up to 2 s on FAT; a few ms of clock lag on
+# Linux), and a second change within one tick leaves the stat as it was. (The file
+# times are compared with this machine's clock: a network file system whose server's
+# clock runs more than this behind it could defeat the rule, as it can git's.)
+RACY_NS = 2_000_000_000
+
+_FORMAT = "sources-1"
+
+# What a stat is compared on, with the content hash at the end:
+# (size, mtime_ns, ctime_ns, inode, key).
+Known = tuple[int, int, int, int, bytes]
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """An item file's content hash (the cache key), and its bytes when they were read
+    (None: the file is unchanged since the last run and was not read)."""
+
+    rel: str
+    edition: str
+    data: bytes | None
+    key: bytes
+
+
+def content_key(data: bytes, edition: str) -> bytes:
+    """The content hash of an item file's bytes in its edition."""
+    return hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
+
+
+def read_sources(
+    root: Path, items: Iterable[tuple[str, str]], cache_dir: Path | None = None
+) -> tuple[tuple[Source, ...], list[Problem]]:
+    """The content hash of every item file (in path order), reading each file unless
+    the cache in `cache_dir` knows it unchanged; and the problems of the files read.
+
+    The stats of this run are kept in `cache_dir` for the next one (rewritten only when
+    they changed, so a run with nothing to do writes nothing)."""
+    start = time.time_ns()  # before any file is looked at: see RACY_NS
+    path = _path(cache_dir, root) if cache_dir is not None else None
+    known, since = _read_known(path, root)
+    problems: list[Problem] = []
+    sources = []
+    now: dict[str, Known] = {}
+    trusted = 0
+    top = os.fspath(root)
+    lstat = os.lstat
+    for rel, edition in items:
+        old = known.get(rel)
+        if old is not None:
+            try:
+                st = lstat(f"{top}/{rel}")
+            except OSError:
+                st = None
+            if (
+                st is not None
+                and st.st_mtime_ns < since
+                and st.st_ctime_ns < since
+                and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == old[:4]
+            ):
+                sources.append(Source(rel, edition, None, old[4]))
+                now[rel] = old
+                trusted += 1
+                continue
+        data, info, found = read_file(root, rel)
+        if data is None:
+            problems += found
+            continue
+        key = content_key(data, edition)
+        sources.append(Source(rel, edition, data, key))
+        if info is not None:  # not for a file read through a link: see load.read_file
+            now[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, key)
+    if path is not None and (trusted < len(sources) or now.keys() != known.keys()):
+        write_blob(path, _FORMAT, (os.path.abspath(root), start, now))
+    return tuple(sources), problems
+
+
+def _path(cache_dir: Path, root: Path) -> Path:
+    name = hashlib.blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
+    return Path(cache_dir) / f"sources-{name}.bin"
+
+
+def _read_known(path: Path | None, root: Path) -> tuple[dict[str, Known], int]:
+    """The stats recorded for the entries folder `root`, and the time before which a
+    recorded change is not racy; nothing when there is no readable record of it."""
+    if path is None:
+        return {}, 0
+    value = read_blob(path, _FORMAT)
+    try:
+        folder, start, known = value  # type: ignore[misc]
+    except (TypeError, ValueError):
+        return {}, 0
+    if folder != os.path.abspath(root) or not isinstance(known, dict) or type(start) is not int:
+        return {}, 0
+    return known, start - RACY_NS

@@ -14,6 +14,9 @@ $(INSTALLED): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	# compiled now, not at every start where PYTHONDONTWRITEBYTECODE is set (an editable
+	# install leaves digest/ uncompiled; a rebuild with nothing to do is mostly start-up)
+	$(BIN)/python -m compileall -q digest
 	touch $@
 
 $(DEV): $(INSTALLED)
@@ -25,6 +28,7 @@ $(VNU):
 
 ## site: set up .venv and build site/ from entries/
 site: $(INSTALLED)
+	@$(BIN)/python -m compileall -q digest
 	$(BIN)/digest build --entries entries --out site
 
 ## check: report every problem in entries/
@@ -50,6 +54,7 @@ format: $(DEV)
 
 ## bench: digest's own benchmark (300, 3,000, 10,000 items): wall time and peak memory
 bench: $(INSTALLED)
+	@$(BIN)/python -m compileall -q digest
 	$(BIN)/python -m tests.benchmark.run --sizes $(or $(SIZES),300,3000,10000)
 
 ## golden: rebuild the expected golden site (review its diff before committing)

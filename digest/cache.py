@@ -203,6 +203,12 @@ def unpack(packed: tuple):
     return entry, tuple([Problem(*p) for p in problems]) if problems else ()
 
 
+def pack_shared(result, memo: dict) -> tuple:
+    """`pack`, with equal strings and tuples made one object each across the results
+    packed with the same `memo` (see _share): what the cache files keep."""
+    return _share(pack(result), memo)[0]
+
+
 def _share(value, memo: dict) -> tuple[object, bool]:
     """`value` with its equal strings and tuples made one object each, and whether it is
     plain (strings, ints and plain tuples only). marshal writes an object met twice
@@ -239,6 +245,7 @@ class EntryCache:
         self.old: dict[str, dict[str, tuple[bytes, tuple]]] = {}
         self.new: dict[str, dict[str, tuple[bytes, tuple]]] = {}
         self.dirty: set[str] = set()
+        self.memo: dict = {}  # for pack_shared
 
     def _load(self, shard: str) -> dict[str, tuple[bytes, tuple]]:
         found = self.old.get(shard)
@@ -262,22 +269,20 @@ class EntryCache:
 
     def put(self, rel: str, key: bytes, result) -> None:
         """Remember the result for `rel` at content hash `key`."""
+        self.put_packed(rel, key, pack_shared(result, self.memo))
+
+    def put_packed(self, rel: str, key: bytes, packed: tuple) -> None:
+        """Remember a result already packed (by pack_shared) for `rel` at `key`."""
         shard = _shard(rel)
-        self.new.setdefault(shard, {})[rel] = (key, pack(result))
+        self.new.setdefault(shard, {})[rel] = (key, packed)
         self.dirty.add(shard)
 
     def save(self) -> None:
         """Write the folders whose items changed, were added or went away; remove the
         files of folders that no longer exist."""
-        memo: dict = {}
         for shard, entries in self.new.items():
             if shard in self.dirty or entries.keys() != self._load(shard).keys():
-                # The path (the key) is also the Entry's `path`: shared, it is kept once.
-                shared = {
-                    memo.setdefault(rel, rel): (key, _share(packed, memo)[0])
-                    for rel, (key, packed) in entries.items()
-                }
-                write_blob(self.folder / f"{shard}.bin", self.fingerprint, shared)
+                write_blob(self.folder / f"{shard}.bin", self.fingerprint, entries)
         try:
             present = {p.stem for p in self.folder.glob("*.bin")}
         except OSError:

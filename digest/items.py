@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
-from .cache import EntryCache, pack, paused_gc, unpack
+from .cache import EntryCache, pack_shared, paused_gc, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
 from .registry import Agency
@@ -39,8 +39,10 @@ def check_item(
 
 def _check_chunk(chunk, agencies) -> list[tuple]:
     # Results cross the process boundary as plain tuples: pickling 10,000 frozen
-    # dataclasses costs more than checking them.
-    return [pack(check_item(rel, edition, data, agencies)) for rel, edition, data in chunk]
+    # dataclasses costs more than checking them. They are packed as the cache keeps
+    # them (shared within the chunk, which pickling preserves), here in the worker.
+    memo: dict = {}
+    return [pack_shared(check_item(r, e, data, agencies), memo) for r, e, data in chunk]
 
 
 def check_sources(
@@ -73,10 +75,13 @@ def check_sources(
         keys.append(key)
 
     checked = _check_all(todo, agencies, workers)
-    for (rel, _edition, _data), key, result in zip(todo, keys, checked, strict=True):
+    for (rel, _edition, _data), key, (result, packed) in zip(todo, keys, checked, strict=True):
         results[rel] = result
         if cache is not None:
-            cache.put(rel, key, result)
+            if packed is None:
+                cache.put(rel, key, result)
+            else:
+                cache.put_packed(rel, key, packed)
 
     entries = []
     problems: list[Problem] = []
@@ -101,10 +106,11 @@ def read_entries(
     return entries, sorted(problems + found, key=lambda p: p.path) if problems else found
 
 
-def _check_all(todo, agencies, workers: int | None) -> list[Result]:
+def _check_all(todo, agencies, workers: int | None) -> list[tuple[Result, tuple | None]]:
+    """Each item's result, and the result packed for the cache when a worker packed it."""
     workers = workers or os.cpu_count() or 1
     if workers < 2 or len(todo) < PARALLEL_FROM:
-        return [check_item(rel, edition, data, agencies) for rel, edition, data in todo]
+        return [(check_item(rel, edition, data, agencies), None) for rel, edition, data in todo]
     # Contiguous chunks, a few per worker, so that results come back in order and one
     # slow chunk does not hold the others up.
     n = workers * 4
@@ -114,4 +120,4 @@ def _check_all(todo, agencies, workers: int | None) -> list[Result]:
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         parts = pool.map(_check_chunk, chunks, [agencies] * len(chunks))
-        return [unpack(result) for part in parts for result in part]
+        return [(unpack(packed), packed) for part in parts for packed in part]

@@ -145,12 +145,14 @@ def check_outputs(
     files at once (none is another's folder), and each output without data was put
     already (`placed`) or keeps a file the record knows."""
     seen: set[str] = set()
+    known = known or {}
     for output in outputs:
-        check_path(output.path)
+        if output.path not in known:  # a path the last build wrote was checked then
+            check_path(output.path)
         if output.path in seen:
             raise ValueError(f"output path {output.path!r} is written twice")
         seen.add(output.path)
-        if output.data is None and output.path not in placed and output.path not in (known or {}):
+        if output.data is None and output.path not in placed and output.path not in known:
             raise ValueError(f"output path {output.path!r} has no data and no file to keep")
     clash = seen.intersection(_folder_set(seen))
     if clash:

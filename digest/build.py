@@ -35,6 +35,10 @@ if TYPE_CHECKING:
     from .model import Site
 
 
+# Below this many items, forking a process for the data files costs more than it saves.
+FORK_DATA_FROM = 400
+
+
 @dataclass(frozen=True, slots=True)
 class Options:
     """What a build is asked for, beyond the entries."""
@@ -147,14 +151,8 @@ def build(
 
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
-    from . import keys, urls
-    from .catalog import render_catalog
-    from .feeds import render_feeds
-    from .fragments import Fragments
-    from .ical import render_calendar
-    from .llms import render_llms
+    from . import forked, keys, urls
     from .render import Previous, TemplateCache, environment, start_pages
-    from .searchindex import render_search_index
     from .write import abandon, begin, finish, make_folders, put
 
     pages_key = keys.pages_fingerprint(shared)
@@ -164,29 +162,30 @@ def build(
     known = record.stats() if record else None
     templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
-    # rendered (in the worker that rendered them), while this process makes the feeds
-    # and data files; then write finishes the folder and swaps it in.
+    # rendered (in the worker that rendered them), while another process makes the
+    # feeds and data files; then write finishes the folder and swaps it in.
     target = begin(out_dir)
-    job = None
+    job = data = None
     try:
         if not target.spare:  # a new tree: its ten thousand item folders, made meanwhile
             make_folders(target, (urls.output_file(urls.entry(eid)) for eid in site.chronology))
+        # The data files in a process of their own, while this one renders the pages
+        # (or, when there are many, hands them to workers); a small site's, at once.
+        data = forked.start(
+            partial(_data_files, site, pages_key, signatures, kept, options.cache_dir),
+            fork=len(site.entries) >= FORK_DATA_FROM,
+        )
         env = environment(theme.templates, templates)
         job = start_pages(site, env, pages_key, signatures, previous, put=partial(put, target))
-        feeds = render_feeds(site, pages_key, signatures, kept)
-        # Site-wide data files, made afresh (write keeps unchanged bytes); the items'
-        # lines of the two that list every item are kept between builds.
-        fragments = Fragments(options.cache_dir, pages_key, signatures)
-        data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
-        data += render_search_index(site, fragments)
-        fragments.save()
         pages = job.wait()
-        outputs = pages.outputs + feeds + data + static
+        outputs = pages.outputs + data.result() + static
         progress("writing")
         written = finish(target, outputs, pages.placed, known)
     except BaseException:
         if job is not None:
             job.close()
+        if data is not None:
+            data.close()
         abandon(target)
         raise
     html = sum(1 for o in outputs if o.path.endswith(".html"))
@@ -194,6 +193,26 @@ def build(
     new = Record(inputs, pages_key, files, pages.rows, len(site.entries), len(site.editions), html)
     save_record(options.cache_dir, out_dir, new)
     return Built(len(site.entries), len(site.editions), html, written), []
+
+
+def _data_files(site, pages_key, signatures, kept, cache_dir) -> tuple:
+    """The feeds and the site-wide data files (catalog, calendar, llms.txt, search
+    index). The items' lines of the catalog and the search index are kept in the cache
+    folder between builds; the other files are made afresh, and write keeps bytes that
+    did not change."""
+    from .catalog import render_catalog
+    from .feeds import render_feeds
+    from .fragments import Fragments
+    from .ical import render_calendar
+    from .llms import render_llms
+    from .searchindex import render_search_index
+
+    feeds = render_feeds(site, pages_key, signatures, kept)
+    fragments = Fragments(cache_dir, pages_key, signatures)
+    data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
+    data += render_search_index(site, fragments)
+    fragments.save()
+    return feeds + data
 
 
 def static_keys(static) -> list[bytes]:

@@ -146,15 +146,18 @@ def check_outputs(
     already (`placed`) or keeps a file the record knows."""
     seen: set[str] = set()
     known = known or {}
+    new = False
     for output in outputs:
         if output.path not in known:  # a path the last build wrote was checked then
             check_path(output.path)
+            new = True
         if output.path in seen:
             raise ValueError(f"output path {output.path!r} is written twice")
         seen.add(output.path)
         if output.data is None and output.path not in placed and output.path not in known:
             raise ValueError(f"output path {output.path!r} has no data and no file to keep")
-    clash = seen.intersection(_folder_set(seen))
+    # Paths all written by the last build cannot clash: its outputs were checked.
+    clash = seen.intersection(_folder_set(seen)) if new else ()
     if clash:
         raise ValueError(f"output path {min(clash)!r} is also a folder of another output")
 
@@ -453,8 +456,10 @@ def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
 def _clear_spare(target: Target, wanted: set[str]) -> None:
     """Delete from the spare what the new site does not have: by its manifest when it
     is known, else by looking at every folder."""
-    folders = _folder_set(wanted)
     if target.manifest is not None:
+        if target.manifest.keys() == wanted:
+            return  # the same files (most builds): nothing to delete
+        folders = _folder_set(wanted)
         for path in target.manifest:
             if path not in wanted:
                 where = f"{target.root}/{path}"
@@ -472,6 +477,7 @@ def _clear_spare(target: Target, wanted: set[str]) -> None:
                 else:
                     os.rmdir(where)
         return
+    folders = _folder_set(wanted)
     top = len(target.root) + 1
     unwanted_folders: list[str] = []
     for where, dirs, files in os.walk(target.root):

@@ -268,3 +268,12 @@ def test_a_manifest_that_is_not_the_spares_own_is_ignored(tmp_path: Path) -> Non
     three = {"index.html": b"3", "keep.html": b"k"}
     write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
     assert files(out) == three
+
+
+def test_a_new_path_that_is_a_folder_of_a_known_one_is_a_bug(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    written = write([Output("a/b.html", b"b")], out)
+    with pytest.raises(ValueError) as err:
+        write([Output("a", b"file"), Output("a/b.html", b"b")], out, written.stats)
+    assert str(err.value) == "output path 'a' is also a folder of another output"
+    assert files(out) == {"a/b.html": b"b"}

@@ -7,6 +7,7 @@ rel="noopener". A body is parsed once: the same tokens give the HTML and the pro
 
 from __future__ import annotations
 
+import html
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -23,6 +24,11 @@ ALLOWED_SCHEMES = ("http", "https", "mailto")
 _IGNORED_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
 _SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
 
+
+DESCRIPTION_CHARS = 160  # a page's meta description: what search results show
+_TAG = re.compile(r"<[^>]+>")
+_SPACE = re.compile(r"\s+")
+_PARTIAL_END = re.compile(r"<[^>]*$|&[#a-zA-Z0-9]*$")
 
 DELIMITERS = "[]*_"
 MAX_DELIMITERS = 20_000
@@ -166,3 +172,24 @@ def _clean_inline(parent: Token, issues: list[BodyIssue]) -> list[Token]:
 def _unsafe(what: str, url: str) -> str:
     scheme = url_scheme(url)
     return f"{what} to a {scheme}: URL is not allowed (only http, https, mailto and relative links)"
+
+
+def describe(markup: str, limit: int = DESCRIPTION_CHARS) -> str:
+    """Plain text of an HTML fragment, cut at a word to at most `limit` characters."""
+    # Only the beginning of a long body can make the description: the text of a prefix
+    # (less a tag or entity the cut went through) is a prefix of the whole text, so when
+    # it is long enough the result is the same, without cleaning the whole body.
+    head = markup[: limit * 4]
+    text = ""
+    if len(head) < len(markup):
+        text = _plain(_PARTIAL_END.sub("", head))
+    if len(text) <= limit:
+        text = _plain(markup)
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
+    return cut + "…"
+
+
+def _plain(markup: str) -> str:
+    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()

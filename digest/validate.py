@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from . import fields as f
 from .config import CATEGORIES
 from .load import RawDocument, RawEntry
-from .markup import render
+from .markup import describe, render
 from .problems import Problem, did_you_mean
 from .registry import Agency
 from .yamlfile import Node
@@ -40,6 +40,7 @@ class Entry:
     draft: bool = False
     order: int | None = None
     lines: tuple[tuple[str, int], ...] = ()
+    description: str = ""  # the body's plain text, cut to a page description
 
     def line_of(self, name: str) -> int:
         """The file line of a front-matter field (1, the '---', when it was not given)."""
@@ -182,6 +183,7 @@ def validate_entry(
         body=raw.body,
         html=rendered.html,
         lines=tuple(sorted(lines.items())),
+        description=describe(rendered.html),
         **plain,
     )
     return entry, []

@@ -11,9 +11,7 @@ is a function of the Site alone, so when it is made changes nothing in it.
 from __future__ import annotations
 
 import datetime
-import html
 import json
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
@@ -22,16 +20,12 @@ from typing import TypeVar
 from markupsafe import Markup
 
 from . import urls
+from .markup import describe, render_inline
 from .markup import render as render_markdown
-from .markup import render_inline
 from .model import Edition, Site, Term, format_date
 from .registry import LEVEL_TITLES, LEVELS, Agency
 
 RELATED = 5
-DESCRIPTION_CHARS = 160
-_TAG = re.compile(r"<[^>]+>")
-_SPACE = re.compile(r"\s+")
-_PARTIAL_END = re.compile(r"<[^>]*$|&[#a-zA-Z0-9]*$")
 K = TypeVar("K")
 V = TypeVar("V")
 
@@ -208,27 +202,6 @@ def iso_date(date: datetime.date, precision: str = "day") -> str:
     return date.isoformat()[:7] if precision == "month" else date.isoformat()
 
 
-def describe(markup: str, limit: int = DESCRIPTION_CHARS) -> str:
-    """Plain text of an HTML fragment, cut at a word to at most `limit` characters."""
-    # Only the beginning of a long body can make the description: the text of a prefix
-    # (less a tag or entity the cut went through) is a prefix of the whole text, so when
-    # it is long enough the result is the same, without cleaning the whole body.
-    head = markup[: limit * 4]
-    text = ""
-    if len(head) < len(markup):
-        text = _plain(_PARTIAL_END.sub("", head))
-    if len(text) <= limit:
-        text = _plain(markup)
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.")
-    return cut + "…"
-
-
-def _plain(markup: str) -> str:
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", markup))).strip()
-
-
 def json_ld(data: Mapping[str, object]) -> Markup:
     """JSON for a <script type="application/ld+json"> block: '<', '>' and '&' escaped so
     the text can never close the element."""
@@ -286,7 +259,8 @@ def make_views(site: Site) -> Views:
             effective_iso=entry.effective.isoformat() if entry.effective else None,
             updated=format_date(entry.updated) if entry.updated else None,
             updated_iso=entry.updated.isoformat() if entry.updated else None,
-            description=describe(entry.html),
+            # Made when the item was checked (and kept with it in the cache).
+            description=entry.description or describe(entry.html),
             year_month=(entry.date.year, entry.date.month),
             draft=entry.draft,
         )

@@ -13,9 +13,10 @@ import pytest
 from conftest import BASIC, SHIPPED
 
 from digest.build import check
+from digest.markup import describe
 from digest.render import Renderer, environment, pager, plan, render_pages
 from digest.theme import project_folder
-from digest.views import describe, format_date, iso_date, json_ld, related
+from digest.views import format_date, iso_date, json_ld, related
 
 GOLDEN = Path(__file__).resolve().parent / "golden" / "basic"
 CSP = (
@@ -286,10 +287,10 @@ def test_sitemap_and_robots() -> None:
 def test_describe_reads_only_the_beginning_but_says_the_same() -> None:
     import random
 
-    from digest import views
+    from digest import markup as markup_module
 
-    def whole(markup: str, limit: int = views.DESCRIPTION_CHARS) -> str:
-        text = views._plain(markup)
+    def whole(markup: str, limit: int = markup_module.DESCRIPTION_CHARS) -> str:
+        text = markup_module._plain(markup)
         if len(text) <= limit:
             return text
         return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
@@ -298,4 +299,4 @@ def test_describe_reads_only_the_beginning_but_says_the_same() -> None:
     parts = ["<p>", "</p>\n", "word ", "&amp; ", "&lt;x&gt; ", "  ", "\n", "<em>", "</em>", "é, "]
     for _ in range(3000):
         markup = "".join(rng.choice(parts) for _ in range(rng.randint(0, 300)))
-        assert views.describe(markup) == whole(markup), markup
+        assert markup_module.describe(markup) == whole(markup), markup

@@ -218,9 +218,8 @@ def test_a_new_source_date_epoch_renews_the_effective_page_only(
     assert cold is not None and tree(site / "cold") == after
 
 
-def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
-    site: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The names of the templates Jinja compiles from now on (not taken from a cache)."""
     from jinja2 import Environment
 
     compiled: list[str] = []
@@ -231,6 +230,13 @@ def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
         return compile_(self, source, name, filename, raw, defer_init)
 
     monkeypatch.setattr(Environment, "compile", counting)
+    return compiled
+
+
+def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled = count_compiles(monkeypatch)
     run(site, "out")
     assert "entry.html" in compiled and any((site / "cache" / TEMPLATES_DIR).iterdir())
     compiled.clear()
@@ -254,18 +260,9 @@ def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
 def test_compiled_templates_of_other_code_are_not_used(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from jinja2 import Environment
-
     run(site, "out")
     monkeypatch.setattr(cache_module, "__version__", "999")  # other code
-    compiled: list[str] = []
-    compile_ = Environment.compile
-
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return compile_(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(Environment, "compile", counting)
+    compiled = count_compiles(monkeypatch)
     run(site, "out")
     assert "entry.html" in compiled
 

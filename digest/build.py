@@ -32,6 +32,7 @@ from .write import Written
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
+    from .cache import EntryCache
     from .model import Site
 
 
@@ -64,7 +65,11 @@ def check(entries_dir: Path, options: Options = Options()) -> tuple[Site | None,
     """Load, validate and model the entries: the Site, or None and every problem."""
     loaded, problems = load(entries_dir)
     sources, found = read_sources(Path(entries_dir), loaded.items, options.cache_dir)
-    site, found = _validate_and_model(entries_dir, loaded, sources, options, problems + found)
+    site, found, cache = _validate_and_model(
+        entries_dir, loaded, sources, options, problems + found
+    )
+    if cache is not None:
+        cache.save()
     return site, found
 
 
@@ -74,7 +79,9 @@ def _validate_and_model(
     sources: tuple[Source, ...],
     options: Options,
     problems: list[Problem],
-) -> tuple[Site | None, list[Problem]]:
+) -> tuple[Site | None, list[Problem], EntryCache | None]:
+    """Check the items (through the cache) and the settings, and make the Site; with
+    the entry cache, for the caller to save."""
     from .cache import EntryCache, registry_fingerprint
     from .config import read_config
     from .items import check_sources
@@ -99,8 +106,6 @@ def _validate_and_model(
         cache = EntryCache(options.cache_dir, fingerprint)
     entries, found = check_sources(Path(entries_dir), sources, registry, cache)
     problems += found
-    if cache is not None:
-        cache.save()
     settings = []
     for doc in loaded.editions:
         edition, found = validate_edition(doc)
@@ -109,10 +114,10 @@ def _validate_and_model(
             settings.append(edition)
 
     if config is None:
-        return None, problems
+        return None, problems, cache
     site, found = build_site(config, agencies, entries, settings, drafts=options.drafts)
     problems += found
-    return (None if problems else site), problems
+    return (None if problems else site), problems, cache
 
 
 def build(
@@ -145,8 +150,10 @@ def build(
     loaded, found = read_settings(entries_dir, layout)
     problems += found
     progress("checking")
-    site, problems = _validate_and_model(entries_dir, loaded, sources, options, problems)
+    site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
     if site is None:
+        if cache is not None:
+            cache.save()
         return None, problems
 
     progress("rendering")
@@ -172,7 +179,7 @@ def build(
         # The data files in a process of their own, while this one renders the pages
         # (or, when there are many, hands them to workers); a small site's, at once.
         data = forked.start(
-            partial(_data_files, site, pages_key, signatures, kept, options.cache_dir),
+            partial(_data_files, site, pages_key, signatures, kept, options.cache_dir, cache),
             fork=len(site.entries) >= FORK_DATA_FROM,
         )
         env = environment(theme.templates, templates)
@@ -195,11 +202,14 @@ def build(
     return Built(len(site.entries), len(site.editions), html, written), []
 
 
-def _data_files(site, pages_key, signatures, kept, cache_dir) -> tuple:
+def _data_files(site, pages_key, signatures, kept, cache_dir, cache) -> tuple:
     """The feeds and the site-wide data files (catalog, calendar, llms.txt, search
     index). The items' lines of the catalog and the search index are kept in the cache
     folder between builds; the other files are made afresh, and write keeps bytes that
-    did not change."""
+    did not change. The checked items are saved to the cache here too: off the path
+    the pages wait on."""
+    if cache is not None:
+        cache.save()
     from .catalog import render_catalog
     from .feeds import render_feeds
     from .fragments import Fragments

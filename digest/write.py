@@ -1,17 +1,27 @@
 """The last stage: the outputs -> the output folder, atomically.
 
-Everything is written into a fresh folder beside the output folder (same parent, so
-renames stay on one file system), then swapped in with one rename: a reader or a web
-server sees the old site or the new one, never half of each, and a failed or killed
-build leaves the old site as it was. Files whose bytes did not change are hard-linked
-from the old site, so their modification times (and rsync, and caches) stay put.
+Everything is written into a folder beside the output folder (same parent, so renames
+stay on one file system), then swapped in with one rename: a reader or a web server
+sees the old site or the new one, never half of each, and a failed or killed build
+leaves the old site as it was. Files whose bytes did not change are hard-linked from
+the old site, so their modification times (and rsync, and caches) stay put.
 
 Where the swap is an exchange (Linux renameat2), the previous site is not deleted but
 kept beside the output as `.<name>.spare`, and the next build brings that spare up to
 date (only the files that differ, the folders that come or go) and exchanges it in:
 creating and deleting ten thousand folders per build was most of a one-item rebuild.
-A killed build can only leave the spare half-updated, never the live site; the next
-build compares the spare with what it needs file by file, whatever state it is in.
+The very first build makes the spare alongside the site (hard links to the same files),
+so the second need not copy the whole tree either.
+
+The stage is three calls, so that writing can overlap rendering: `begin` picks the
+folder to fill, `put` writes one output into it (from any of several forked processes,
+each with its own staged file), `finish` links the unchanged files, deletes what the
+new site lacks and swaps; `write` is the three in a row.
+
+The spare carries a manifest of its files (path -> inode) so that a build need not
+walk it; `begin` takes the manifest out before anything in the spare changes. A killed
+build therefore leaves a spare without one, and the next build compares the spare with
+what it needs folder by folder, whatever state it is in.
 """
 
 from __future__ import annotations

@@ -172,27 +172,31 @@ def build(
     # rendered (in the worker that rendered them), while another process makes the
     # feeds and data files; then write finishes the folder and swaps it in.
     target = begin(out_dir)
-    job = data = None
+    job = feeds = data = None
     try:
         if not target.spare:  # a new tree: its ten thousand item folders, made meanwhile
             make_folders(target, (urls.output_file(urls.entry(eid)) for eid in site.chronology))
-        # The data files in a process of their own, while this one renders the pages
-        # (or, when there are many, hands them to workers); a small site's, at once.
+        # The feeds and the data files in processes of their own, while this one
+        # renders the pages (or, when there are many, hands them to workers); a small
+        # site's, at once.
+        many = len(site.entries) >= FORK_DATA_FROM
+        feeds = forked.start(partial(_feeds, site, pages_key, signatures, kept), fork=many)
         data = forked.start(
-            partial(_data_files, site, pages_key, signatures, kept, options.cache_dir, cache),
-            fork=len(site.entries) >= FORK_DATA_FROM,
+            partial(_data_files, site, pages_key, signatures, options.cache_dir, cache),
+            fork=many,
         )
         env = environment(theme.templates, templates)
         job = start_pages(site, env, pages_key, signatures, previous, put=partial(put, target))
         pages = job.wait()
-        outputs = pages.outputs + data.result() + static
+        outputs = pages.outputs + feeds.result() + data.result() + static
         progress("writing")
         written = finish(target, outputs, pages.placed, known)
     except BaseException:
         if job is not None:
             job.close()
-        if data is not None:
-            data.close()
+        for pending in (feeds, data):
+            if pending is not None:
+                pending.close()
         abandon(target)
         raise
     html = sum(1 for o in outputs if o.path.endswith(".html"))
@@ -202,27 +206,31 @@ def build(
     return Built(len(site.entries), len(site.editions), html, written), []
 
 
-def _data_files(site, pages_key, signatures, kept, cache_dir, cache) -> tuple:
-    """The feeds and the site-wide data files (catalog, calendar, llms.txt, search
-    index). The items' lines of the catalog and the search index are kept in the cache
-    folder between builds; the other files are made afresh, and write keeps bytes that
-    did not change. The checked items are saved to the cache here too: off the path
-    the pages wait on."""
+def _feeds(site, pages_key, signatures, kept) -> tuple:
+    """The feeds (only those whose key changed are made again)."""
+    from .feeds import render_feeds
+
+    return render_feeds(site, pages_key, signatures, kept)
+
+
+def _data_files(site, pages_key, signatures, cache_dir, cache) -> tuple:
+    """The site-wide data files (catalog, calendar, llms.txt, search index). The items'
+    lines of the catalog and the search index are kept in the cache folder between
+    builds; the files are made afresh, and write keeps bytes that did not change. The
+    checked items are saved to the cache here too: off the path the pages wait on."""
     if cache is not None:
         cache.save()
     from .catalog import render_catalog
-    from .feeds import render_feeds
     from .fragments import Fragments
     from .ical import render_calendar
     from .llms import render_llms
     from .searchindex import render_search_index
 
-    feeds = render_feeds(site, pages_key, signatures, kept)
     fragments = Fragments(cache_dir, pages_key, signatures)
     data = render_catalog(site, fragments) + render_calendar(site) + render_llms(site)
     data += render_search_index(site, fragments)
     fragments.save()
-    return feeds + data
+    return data
 
 
 def static_keys(static) -> list[bytes]:

@@ -218,19 +218,26 @@ def test_a_new_source_date_epoch_renews_the_effective_page_only(
     assert cold is not None and tree(site / "cold") == after
 
 
+def spy(monkeypatch: pytest.MonkeyPatch, owner, name: str, note, seen: list) -> list:
+    """Record each call of `owner.name` from now on as `note(*its arguments)` in `seen`."""
+    real = getattr(owner, name)
+
+    def recording(*args, **kwargs):
+        seen.append(note(*args, **kwargs))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, recording)
+    return seen
+
+
 def count_compiles(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the templates Jinja compiles from now on (not taken from a cache)."""
     from jinja2 import Environment
 
-    compiled: list[str] = []
-    compile_ = Environment.compile
+    def template_name(self, source, name=None, *rest, **more):
+        return name
 
-    def counting(self, source, name=None, filename=None, raw=False, defer_init=False):
-        compiled.append(name)
-        return compile_(self, source, name, filename, raw, defer_init)
-
-    monkeypatch.setattr(Environment, "compile", counting)
-    return compiled
+    return spy(monkeypatch, Environment, "compile", template_name, [])
 
 
 def test_compiled_templates_are_kept_and_only_changed_ones_compiled_again(
@@ -272,18 +279,8 @@ def count_lines_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     from digest import catalog, searchindex
 
     made: list[str] = []
-    catalog_item, search_item = catalog._item, searchindex._item
-
-    def catalog_line(site, eid, shared):
-        made.append(eid)
-        return catalog_item(site, eid, shared)
-
-    def search_line(site, base, eid):
-        made.append(eid)
-        return search_item(site, base, eid)
-
-    monkeypatch.setattr(catalog, "_item", catalog_line)
-    monkeypatch.setattr(searchindex, "_item", search_line)
+    spy(monkeypatch, catalog, "_item", lambda site, eid, shared: eid, made)
+    spy(monkeypatch, searchindex, "_item", lambda site, base, eid: eid, made)
     return made
 
 

@@ -107,7 +107,8 @@ class Target:
     # to the same files: it becomes the spare, so that the next build need not copy ten
     # thousand folders to have something to swap.
     mirror: str | None = None
-    # Folders this process has made under root (a cache, never shared between processes).
+    # Folders this process has made under root or the mirror (a cache, never shared
+    # between processes).
     made: set[str] = field(default_factory=set)
     # The process making folders ahead of the writers (see make_folders), if any.
     maker: BaseProcess | None = None
@@ -256,9 +257,7 @@ def put(target: Target, output: Output) -> Placed:
             os.link(dest, f"{target.mirror}/{output.path}")
         return Placed(output.path, written, False, live_ino)
     # The spare's file may be a hard link to the live site's: never written to, replaced.
-    staged = f"{target.root}/{_STAGED}-{os.getpid()}"
-    with contextlib.suppress(FileNotFoundError):
-        os.unlink(staged)
+    staged = _staged(target)
     stat_now = _write_file(staged, data)
     _replace(staged, dest)
     return Placed(output.path, stat_now, False, live_ino)
@@ -384,11 +383,10 @@ def _make_parent(target: Target, path: str, root: str | None = None) -> None:
     removed first."""
     folder = posixpath.dirname(path)
     root = root or target.root
-    seen = folder if root == target.root else f"\0{folder}"
-    if not folder or seen in target.made:
+    where = f"{root}/{folder}"
+    if not folder or where in target.made:
         return
     _make_parent(target, folder, root)
-    where = f"{root}/{folder}"
     try:
         os.mkdir(where)
     except FileExistsError:
@@ -398,7 +396,7 @@ def _make_parent(target: Target, path: str, root: str | None = None) -> None:
                 raise NotADirectoryError(f"{where} is not a folder") from None
             os.unlink(where)
             os.mkdir(where)
-    target.made.add(seen)
+    target.made.add(where)
 
 
 def _replace(source: str, dest: str) -> None:
@@ -431,36 +429,42 @@ def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
     (a hard link, so its mtime stays); returns the stats that differ from the live
     file's (a file system without hard links makes copies)."""
     stats: dict[str, Stat] = {}
-    manifest = target.manifest
     for path, st in kept:
         dest = f"{target.root}/{path}"
-        if target.spare:
-            if manifest is not None:
-                if manifest.get(path) == st[2]:
-                    continue  # the spare holds the live file already
-            else:
-                with contextlib.suppress(OSError):
-                    if os.lstat(dest).st_ino == st[2]:
-                        continue
+        if target.spare and _spare_inode(target, path, dest) == st[2]:
+            continue  # the spare holds the live file already
         _make_parent(target, path)
+        # Into the spare through a staged name: its file there may be another hard link.
+        made = _staged(target) if target.spare else dest
         source = f"{target.live}/{path}"
-        if not target.spare:
-            try:
-                os.link(source, dest)
-            except OSError:  # a file system without hard links
-                shutil.copy2(source, dest)
-                stats[path] = stat_of(os.stat(dest))
-            continue
-        staged = f"{target.root}/{_STAGED}-{os.getpid()}"
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(staged)
         try:
-            os.link(source, staged)
-        except OSError:
-            shutil.copy2(source, staged)
-            stats[path] = stat_of(os.stat(staged))
-        _replace(staged, dest)
+            os.link(source, made)
+        except OSError:  # a file system without hard links
+            shutil.copy2(source, made)
+            stats[path] = stat_of(os.stat(made))
+        if target.spare:
+            _replace(made, dest)
     return stats
+
+
+def _spare_inode(target: Target, path: str, dest: str) -> int | None:
+    """The inode of the spare's file at `path`: from its manifest when that is known,
+    else looked up (None: no file there)."""
+    if target.manifest is not None:
+        return target.manifest.get(path)
+    try:
+        return os.lstat(dest).st_ino
+    except OSError:
+        return None
+
+
+def _staged(target: Target) -> str:
+    """This process's staged file at the top of the spare (any leftover removed): a
+    file is written or linked there, then renamed into place."""
+    staged = f"{target.root}/{_STAGED}-{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staged)
+    return staged
 
 
 def _clear_spare(target: Target, wanted: set[str]) -> None:

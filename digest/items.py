@@ -17,7 +17,7 @@ from .cache import EntryCache, pack_shared, paused_gc, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
 from .registry import Agency
-from .sources import Source, content_key, read_sources
+from .sources import Source, content_key
 from .validate import Entry, validate_entry
 
 # Below this many files to parse, starting worker processes costs more than it saves.
@@ -91,19 +91,6 @@ def check_sources(
         if entry is not None:
             entries.append(entry)
     return tuple(entries), problems
-
-
-def read_entries(
-    root: Path,
-    items: tuple[tuple[str, str], ...],
-    agencies: Mapping[str, Agency] | None,
-    cache: EntryCache | None,
-    workers: int | None = None,
-) -> tuple[tuple[Entry, ...], list[Problem]]:
-    """Read and check every item file; valid Entries in path order, and all problems."""
-    sources, problems = read_sources(root, items)
-    entries, found = check_sources(root, sources, agencies, cache, workers)
-    return entries, sorted(problems + found, key=lambda p: p.path) if problems else found
 
 
 def _check_all(todo, agencies, workers: int | None) -> list[tuple[Result, tuple | None]]:

@@ -11,7 +11,9 @@ kept beside the output as `.<name>.spare`, and the next build brings that spare 
 date (only the files that differ, the folders that come or go) and exchanges it in:
 creating and deleting ten thousand folders per build was most of a one-item rebuild.
 The very first build makes the spare alongside the site (hard links to the same files),
-so the second need not copy the whole tree either.
+so the second need not copy the whole tree either; so does a build whose output folder
+was deleted by hand, deleting the spare that was left (it shares no file with the new
+site).
 
 The stage is three calls, so that writing can overlap rendering: `begin` picks the
 folder to fill, `put` writes one output into it (from any of several forked processes,
@@ -112,6 +114,10 @@ class Target:
     made: set[str] = field(default_factory=set)
     # The process making folders ahead of the writers (see make_folders), if any.
     maker: BaseProcess | None = None
+    # A spare found without a live site (the output folder was deleted by hand): it
+    # shares nothing with the new site, so it is set aside under a leftover's name, to
+    # be deleted while the build goes on (see make_folders), and a mirror made instead.
+    discard: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,10 +195,22 @@ def begin(out_dir: Path) -> Target:
     if live is not None and _is_real_dir(Path(spare)) and _renameat2() is not None:
         return Target(out, spare, live, True, _take_manifest(spare))
     temp = _new_folder(out)
-    mirror = None
-    if live is None and not os.path.lexists(spare) and _renameat2() is not None:
-        mirror = _new_folder(out)
-    return Target(out, temp, live, False, mirror=mirror)
+    mirror = discard = None
+    if live is None and _renameat2() is not None:
+        if _is_real_dir(Path(spare)):
+            discard = _set_aside(out, spare)
+        if not os.path.lexists(spare):
+            mirror = _new_folder(out)
+    return Target(out, temp, live, False, mirror=mirror, discard=discard)
+
+
+def _set_aside(out: str, folder: str) -> str:
+    """Rename `folder` to a name beside the output that remove_leftovers deletes, should
+    this build not get to delete it."""
+    old = tempfile.mkdtemp(prefix=f".{os.path.basename(out)}{_OLD}", dir=os.path.dirname(out))
+    os.rmdir(old)
+    os.rename(folder, old)
+    return old
 
 
 def _new_folder(out: str) -> str:
@@ -215,16 +233,21 @@ def make_folders(target: Target, paths: Iterable[str]) -> None:
         return
     folders = _folders(paths)
     roots = [target.root] + ([target.mirror] if target.mirror else [])
-    maker = multiprocessing.get_context("fork").Process(target=_make_all, args=(roots, folders))
+    maker = multiprocessing.get_context("fork").Process(
+        target=_make_all, args=(roots, folders, target.discard)
+    )
     maker.start()
     target.maker = maker
+    target.discard = None  # the maker deletes it
 
 
-def _make_all(roots: list[str], folders: list[str]) -> None:
+def _make_all(roots: list[str], folders: list[str], discard: str | None) -> None:
     for root in roots:
         for folder in folders:  # parents come first
             with contextlib.suppress(FileExistsError):
                 os.mkdir(f"{root}/{folder}")
+    if discard is not None:  # once the writers have their folders
+        shutil.rmtree(discard, ignore_errors=True)
 
 
 def _wait_for_maker(target: Target) -> None:
@@ -277,6 +300,9 @@ def finish(
     outputs = tuple(outputs)
     check_outputs(outputs, known, placed)
     _wait_for_maker(target)
+    if target.discard is not None:  # no maker took it
+        shutil.rmtree(target.discard, ignore_errors=True)
+        target.discard = None
     stats: dict[str, Stat] = {}
     live_inodes: dict[str, int] = {}  # the live site's files: the spare's next manifest
     to_link: list[tuple[str, Stat]] = []
@@ -584,9 +610,7 @@ def _swap_in(
 def _two_renames(new: Path, out_dir: Path) -> None:
     """The swap where there is no exchange: two renames, with a short moment in which
     `out_dir` is missing; the old site is deleted."""
-    old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}{_OLD}", dir=out_dir.parent))
-    os.rmdir(old)
-    os.rename(out_dir, old)
+    old = _set_aside(str(out_dir), str(out_dir))
     os.rename(new, out_dir)
     shutil.rmtree(old)
 

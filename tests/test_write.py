@@ -4,13 +4,14 @@ bad or repeated paths refused, leftovers of a killed build cleaned."""
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
 from digest import write as write_module
 from digest.output import Output
-from digest.write import check_path, write
+from digest.write import begin, check_path, finish, make_folders, put, write
 
 
 def files(folder: Path) -> dict[str, bytes]:
@@ -32,6 +33,38 @@ def test_writes_exactly_the_outputs(tmp_path: Path) -> None:
     spare = tmp_path / ".site.spare"
     assert files(spare) == files(out)
     assert (spare / "a/b/index.html").stat().st_ino == (out / "a/b/index.html").stat().st_ino
+
+
+def test_a_spare_left_without_its_site_is_replaced_by_the_new_sites_mirror(
+    tmp_path: Path,
+) -> None:
+    # `rm -rf site` leaves the spare: it shares no file with the site to come, so the
+    # build deletes it and makes the new site's mirror instead (else the next build
+    # would have to relink every file into a spare of stale ones)
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("a/old.html", b"old"), Output("x.html", b"1")], out)
+    write([Output("x.html", b"2")], out)
+    shutil.rmtree(out)
+    write([Output("a/new.html", b"new"), Output("x.html", b"3")], out)
+    assert files(out) == {"a/new.html": b"new", "x.html": b"3"}
+    assert files(spare) == files(out)
+    assert (spare / "x.html").stat().st_ino == (out / "x.html").stat().st_ino
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
+
+
+def test_the_folder_maker_deletes_a_stale_spare(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("a/old.html", b"old")], out)
+    write([Output("a/old.html", b"older")], out)
+    shutil.rmtree(out)
+    outputs = [Output("b/c/index.html", b"c"), Output("index.html", b"home")]
+    target = begin(out)
+    make_folders(target, (o.path for o in outputs))
+    placed = {o.path: put(target, o) for o in outputs}
+    finish(target, outputs, placed)
+    assert files(out) == {"b/c/index.html": b"c", "index.html": b"home"}
+    assert files(spare) == files(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".site.spare", "site"]
 
 
 def test_a_rebuild_replaces_the_old_site_and_keeps_unchanged_files(tmp_path: Path) -> None:

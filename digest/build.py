@@ -159,7 +159,8 @@ def build(
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
     from . import forked, keys, urls
-    from .render import Previous, TemplateCache, environment, start_pages
+    from .render import Previous, start_pages
+    from .templating import TemplateCache, environment
     from .write import abandon, begin, finish, make_folders, put
 
     pages_key = keys.pages_fingerprint(shared)

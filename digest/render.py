@@ -11,25 +11,14 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import pickle
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from jinja2 import (
-    BytecodeCache,
-    ChoiceLoader,
-    Environment,
-    FileSystemLoader,
-    StrictUndefined,
-    Template,
-)
-from jinja2.bccache import Bucket
+from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from . import keys, urls
-from .cache import read_blob, write_blob
 from .effective import effective_view, reference_date
 from .model import MONTHS, Site
 from .output import Output
@@ -52,52 +41,6 @@ PARALLEL_FROM = 400
 # Page kinds that show the whole site (counts, every edition, every term): their key
 # is the signature of every item.
 SITE_WIDE = frozenset({"home", "editions", "agencies", "sections", "tags", "feeds", "404"})
-
-
-TEMPLATES_DIR = "templates"  # in the cache folder: compiled templates
-
-
-class TemplateCache(BytecodeCache):
-    """Compiled templates kept in the cache folder, one file per template, so a rebuild
-    does not compile them again (some 0.1-0.2 s).
-
-    Jinja finds a template's file by its name and path and refuses it when the
-    template's source changed; each file is also written with `fingerprint` (that of
-    the pages: digest's code and libraries, which set the environment's options, and
-    the templates) and a checksum of its bytes (cache.write_blob), so a file from other
-    code, or a damaged one, is never loaded: the template is compiled again."""
-
-    def __init__(self, cache_dir: Path, fingerprint: bytes) -> None:
-        self.folder = Path(cache_dir) / TEMPLATES_DIR
-        self.fingerprint = fingerprint.hex()
-
-    def load_bytecode(self, bucket: Bucket) -> None:
-        """Fill `bucket` from its file, when there is a valid one."""
-        data = read_blob(self.folder / f"{bucket.key}.bin", self.fingerprint)
-        if isinstance(data, bytes):
-            try:
-                bucket.bytecode_from_string(data)
-            except (EOFError, ValueError, TypeError, pickle.UnpicklingError):
-                bucket.reset()
-
-    def dump_bytecode(self, bucket: Bucket) -> None:
-        """Keep the bucket's compiled template for the next build."""
-        write_blob(self.folder / f"{bucket.key}.bin", self.fingerprint, bucket.bytecode_to_string())
-
-
-def environment(folders: Sequence[Path], cache: BytecodeCache | None = None) -> Environment:
-    """The Jinja environment over the template folders, the first folder winning file by
-    file; with `cache`, compiled templates are kept there between builds."""
-    return Environment(
-        loader=ChoiceLoader([FileSystemLoader(str(folder)) for folder in folders]),
-        bytecode_cache=cache,
-        autoescape=True,
-        undefined=StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        auto_reload=False,
-    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,7 +17,7 @@ from digest import cache as cache_module
 from digest.build import Options, build
 from digest.cache import ENTRIES_DIR
 from digest.fragments import FRAGMENTS_DIR
-from digest.render import TEMPLATES_DIR
+from digest.templating import TEMPLATES_DIR
 
 
 def tree(folder: Path) -> dict[str, bytes]:

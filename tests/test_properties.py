@@ -228,8 +228,9 @@ def sites(draw):
 
 def _render_all(site):
     from digest.feeds import render_feeds
-    from digest.render import environment, render_pages
+    from digest.render import render_pages
     from digest.searchindex import render_search_index
+    from digest.templating import environment
     from digest.theme import find_theme
 
     env = environment(find_theme(Path(__file__).parent / "sites" / "basic" / "entries").templates)

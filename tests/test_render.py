@@ -14,7 +14,8 @@ from conftest import BASIC, SHIPPED
 
 from digest.build import check
 from digest.markup import describe
-from digest.render import Renderer, environment, pager, plan, render_pages
+from digest.render import Renderer, pager, plan, render_pages
+from digest.templating import environment
 from digest.theme import project_folder
 from digest.views import format_date, iso_date, json_ld, related
 

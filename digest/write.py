@@ -36,10 +36,10 @@ import posixpath
 import shutil
 import stat
 import tempfile
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from .output import Output
 
@@ -55,6 +55,7 @@ _RENAME_EXCHANGE = 2
 
 
 Stat = tuple[int, int, int]  # size, mtime in ns, inode: how a file is known again
+T = TypeVar("T")
 
 
 @dataclass(frozen=True, slots=True)
@@ -271,19 +272,33 @@ def put(target: Target, output: Output) -> Placed:
         same, live_ino = _same(target.live, output.path, data)
         if same is not None:
             return Placed(output.path, same, True, live_ino)
-    dest = f"{target.root}/{output.path}"
-    _make_parent(target, output.path)
+    path = output.path
+    dest = f"{target.root}/{path}"
     if not target.spare:
-        written = _write_file(dest, data)
+        written = _in_folder(target, path, target.root, _write_file, dest, data)
         if target.mirror is not None:
-            _make_parent(target, output.path, target.mirror)
-            os.link(dest, f"{target.mirror}/{output.path}")
-        return Placed(output.path, written, False, live_ino)
+            _in_folder(target, path, target.mirror, os.link, dest, f"{target.mirror}/{path}")
+        return Placed(path, written, False, live_ino)
     # The spare's file may be a hard link to the live site's: never written to, replaced.
+    # Its folders are looked at first: a stray hand may have left a link where one goes.
+    _make_parent(target, path)
     staged = _staged(target)
     stat_now = _write_file(staged, data)
     _replace(staged, dest)
-    return Placed(output.path, stat_now, False, live_ino)
+    return Placed(path, stat_now, False, live_ino)
+
+
+def _in_folder(target: Target, path: str, root: str, make: Callable[..., T], *args) -> T:
+    """`make(*args)`, which makes the file `path` under `root`, a new folder this build
+    fills (never the spare, whose folders must be looked at: see _make_parent); when
+    the folder above it is missing, it is made and `make` run again. Most folders are
+    there already, made by make_folders' process: trying first saves a mkdir and an
+    lstat a file."""
+    try:
+        return make(*args)
+    except (FileNotFoundError, NotADirectoryError):
+        _make_parent(target, path, root)
+        return make(*args)
 
 
 def finish(
@@ -459,18 +474,31 @@ def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
         dest = f"{target.root}/{path}"
         if target.spare and _spare_inode(target, path, dest) == st[2]:
             continue  # the spare holds the live file already
-        _make_parent(target, path)
-        # Into the spare through a staged name: its file there may be another hard link.
-        made = _staged(target) if target.spare else dest
         source = f"{target.live}/{path}"
-        try:
-            os.link(source, made)
-        except OSError:  # a file system without hard links
-            shutil.copy2(source, made)
-            stats[path] = stat_of(os.stat(made))
         if target.spare:
-            _replace(made, dest)
+            # Through a staged name: its file there may be another hard link.
+            _make_parent(target, path)
+            staged = _staged(target)
+            copied = _link_or_copy(source, staged)
+            _replace(staged, dest)
+        else:
+            copied = _in_folder(target, path, target.root, _link_or_copy, source, dest)
+        if copied is not None:
+            stats[path] = copied
     return stats
+
+
+def _link_or_copy(source: str, dest: str) -> Stat | None:
+    """Hard-link `source` at `dest`; on a file system without hard links, copy it and
+    return the copy's stat. A missing folder above `dest` is left to the caller."""
+    try:
+        os.link(source, dest)
+    except (FileNotFoundError, NotADirectoryError):
+        raise
+    except OSError:
+        shutil.copy2(source, dest)
+        return stat_of(os.stat(dest))
+    return None
 
 
 def _spare_inode(target: Target, path: str, dest: str) -> int | None:

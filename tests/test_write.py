@@ -121,9 +121,26 @@ def test_a_spare_in_any_state_is_brought_to_exactly_the_outputs(tmp_path: Path) 
     (spare / "d" / "page.html").write_bytes(b"tampered")
     (spare / "e").write_bytes(b"file where a folder goes")
     os.symlink("/etc", spare / "link")
-    write([Output("index.html", b"3"), Output("d/page.html", b"p"), Output("e/f.html", b"f")], out)
-    assert files(out) == {"index.html": b"3", "d/page.html": b"p", "e/f.html": b"f"}
+    # a link where an output's folder goes: never written through
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    os.symlink(outside, spare / "g")
+    outputs = [
+        Output("index.html", b"3"),
+        Output("d/page.html", b"p"),
+        Output("e/f.html", b"f"),
+        Output("g/h.html", b"h"),
+    ]
+    write(outputs, out)
+    assert files(out) == {
+        "index.html": b"3",
+        "d/page.html": b"p",
+        "e/f.html": b"f",
+        "g/h.html": b"h",
+    }
     assert not (out / "link").exists() and not (out / "link").is_symlink()
+    assert (out / "g").is_dir() and not (out / "g").is_symlink()
+    assert list(outside.iterdir()) == []
 
 
 def test_a_live_file_shared_with_the_spare_is_never_written_to(tmp_path: Path) -> None:

@@ -840,15 +840,19 @@ class PageJob:
     def wait(self) -> Pages:
         """The pages, once all are rendered (or put)."""
         renderer, put = self.renderer, self.put
+        site, fingerprint = renderer.site, renderer.fingerprint
         try:
+            # What does not need the pages, made while the workers render them (else
+            # it would follow the last page, on one core).
+            if self.page_keys is None:
+                self.page_keys = [renderer.key(page) for page in self.pages]
+            site_map = sitemap(site, self.pages, self.env, fingerprint, self.previous.keys)
             if self.pool is None:
                 made = _render_slice(self.todo, renderer, put)
             else:
                 made = [one for part in self.parts for one in part]
         finally:
             self.close()
-        if self.page_keys is None:
-            self.page_keys = [renderer.key(page) for page in self.pages]
         results = {page.url: one for page, one in zip(self.todo, made, strict=True)}
         outputs = []
         placed: dict[str, Placed] = {}
@@ -859,8 +863,7 @@ class PageJob:
                 placed[path] = one
                 one = None
             outputs.append(Output(path, one, key))
-        site, fingerprint = renderer.site, renderer.fingerprint
-        outputs.append(sitemap(site, self.pages, self.env, fingerprint, self.previous.keys))
+        outputs.append(site_map)
         extra = robots(site)
         outputs.append(Output(extra.path, extra.data, keys.digest(extra.data)))
         signatures = renderer.signatures

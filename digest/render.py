@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
@@ -791,10 +791,23 @@ def start_pages(
         for eid in site.chronology:
             renderer.row_hash(eid)
         page_keys = None
-        todo = list(pages)
+        todo = beside_their_editions(site, pages)
     job = PageJob(renderer, env, pages, page_keys, put, previous)
     job.start(todo, workers)
     return job
+
+
+def beside_their_editions(site: Site, pages: Sequence[Page]) -> list[Page]:
+    """The pages, each edition's followed by its items': a worker renders a run of
+    pages, and an item's body, made for its edition's page, is then reused for its own
+    page rather than made again in another worker."""
+    editions = {page.key: page for page in pages if page.kind == "edition"}
+    items = {page.key: page for page in pages if page.kind == "entry"}
+    ordered = [page for page in pages if page.kind not in ("edition", "entry")]
+    for edition in site.editions:
+        ordered.append(editions.pop(edition.key))
+        ordered += (items.pop(eid) for eid in edition.entries)
+    return ordered + list(editions.values()) + list(items.values())
 
 
 class PageJob:

@@ -14,7 +14,7 @@ from conftest import BASIC, SHIPPED
 
 from digest.build import check
 from digest.markup import describe
-from digest.render import Renderer, pager, plan, render_pages
+from digest.render import Renderer, beside_their_editions, pager, plan, render_pages
 from digest.templating import environment
 from digest.theme import project_folder
 from digest.views import format_date, iso_date, json_ld, related
@@ -118,6 +118,19 @@ def test_pages_render_in_any_order() -> None:
     backward = [Renderer(site, env()).render_page(p) for p in reversed(pages)]
     assert forward == backward[::-1]
     assert len({o.path for o in render_pages(site, env()).outputs}) == len(pages) + 2
+
+
+def test_workers_get_each_edition_page_beside_its_items_pages() -> None:
+    site = site_of(BASIC)
+    pages = plan(site, Renderer(site, env()).views)
+    ordered = beside_their_editions(site, pages)
+    assert sorted(ordered, key=repr) == sorted(pages, key=repr)
+    kinds = [(p.kind, p.key) for p in ordered if p.kind in ("edition", "entry")]
+    expected = []
+    for edition in site.editions:
+        expected += [("edition", edition.key), *(("entry", eid) for eid in edition.entries)]
+    assert kinds == expected
+    assert len(site.editions) > 1
 
 
 def test_every_page_has_its_own_title_and_description_and_the_safety_metas() -> None:

@@ -167,7 +167,8 @@ def check_outputs(
     new = False
     for output in outputs:
         if output.path not in known:  # a path the last build wrote was checked then
-            check_path(output.path)
+            if output.path not in placed:  # put checked those
+                check_path(output.path)
             new = True
         if output.path in seen:
             raise ValueError(f"output path {output.path!r} is written twice")

@@ -1,5 +1,6 @@
 """The site's feeds: Atom and RSS 2.0 with feedgen, JSON Feed 1.1 with the standard
-library. `catalogue` says which feeds exist; `render_feeds` makes their bytes.
+library. `catalogue` (feedlist.py) says which feeds exist; `render_feeds` makes their
+bytes.
 
     feed.xml                     Atom: the latest feed_size items
     rss.xml                      RSS 2.0: the same items
@@ -44,38 +45,12 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from . import feedhtml, keys, urls
+from .feedlist import Feed, catalogue
 from .model import Edition, Site
 from .output import Output
 
-ATOM_TYPE = "application/atom+xml"
-RSS_TYPE = "application/rss+xml"
-JSON_TYPE = "application/feed+json"
-MEDIA_TYPES = {"atom": ATOM_TYPE, "rss": RSS_TYPE, "json": JSON_TYPE}
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
-# Each entry of the editions feed is a whole edition (some 30 items): a year of them
-# keeps the file that readers fetch on every poll small.
-EDITIONS_FEED_SIZE = 12
 GENERATOR = "digest"
-
-
-@dataclass(frozen=True, slots=True)
-class Feed:
-    """One feed: served at `path`, the feed of the page at `page` (both site paths).
-
-    `items` are item ids newest first, or edition keys newest first when `editions`.
-    """
-
-    path: str
-    format: str  # "atom", "rss" or "json"
-    title: str
-    page: str
-    items: tuple[str, ...]
-    editions: bool = False
-
-    @property
-    def media_type(self) -> str:
-        """The Content-Type of the feed (for autodiscovery links)."""
-        return MEDIA_TYPES[self.format]
 
 
 def tag_uri(site: Site, specific: str) -> str:
@@ -97,30 +72,6 @@ def edition_id(site: Site, key: str) -> str:
 def feed_id(site: Site, path: str) -> str:
     """The permanent id of the Atom feed served at `path`."""
     return tag_uri(site, f"feeds/{path}")
-
-
-def catalogue(site: Site) -> tuple[Feed, ...]:
-    """Every feed of the site, site-wide ones first, then sections, agencies, tags
-    (in the site's order of each), then the editions feed."""
-    config = site.config
-    size = config.feed_size
-    latest = site.chronology[:size]
-    feeds = [
-        Feed(urls.ATOM, "atom", config.title, urls.HOME, latest),
-        Feed(urls.RSS, "rss", config.title, urls.HOME, latest),
-        Feed(urls.JSON_FEED, "json", config.title, urls.HOME, latest),
-    ]
-    pages = {"section": urls.section, "agency": urls.agency, "tag": urls.tag}
-    for term in (*site.section_terms, *site.agency_terms, *site.tag_terms):
-        if term.entries:
-            page = pages[term.kind](term.slug)
-            title = f"{config.title}: {term.title}"
-            feeds.append(Feed(urls.feed(page), "atom", title, page, term.entries[:size]))
-    keys = tuple(e.key for e in site.editions[:EDITIONS_FEED_SIZE])
-    feeds.append(
-        Feed(urls.EDITIONS_FEED, "atom", f"{config.title}: editions", urls.EDITIONS, keys, True)
-    )
-    return tuple(feeds)
 
 
 @lru_cache(maxsize=4096)

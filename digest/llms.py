@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 
-from . import feeds, urls
+from . import urls
+from .feedlist import catalogue
 from .model import Site
 from .output import Output
 
@@ -84,7 +85,7 @@ def llms_text(site: Site) -> str:
         _link(site, "Effective dates calendar", urls.EFFECTIVE_ICS, "the same, as iCalendar"),
     ]
     names = {"atom": "Atom feed", "rss": "RSS feed", "json": "JSON Feed"}
-    for feed in feeds.catalogue(site):
+    for feed in catalogue(site):
         if feed.page == urls.HOME:
             lines.append(
                 _link(site, names[feed.format], feed.path, f"the latest {_count(len(feed.items))}")

@@ -20,6 +20,7 @@ from markupsafe import Markup
 
 from . import keys, urls
 from .effective import effective_view, reference_date
+from .feedlist import ATOM_TYPE, JSON_TYPE, RSS_TYPE
 from .model import MONTHS, Site
 from .output import Output
 from .views import (
@@ -129,9 +130,6 @@ class Pages:
     placed: Mapping[str, Placed] = field(default_factory=dict)
 
 
-ATOM_TYPE = "application/atom+xml"
-RSS_TYPE = "application/rss+xml"
-JSON_TYPE = "application/feed+json"
 CALENDAR_TYPE = "text/calendar"
 
 

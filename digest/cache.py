@@ -125,19 +125,18 @@ def read_blob(path: Path, fingerprint: str) -> object | None:
 
 @contextlib.contextmanager
 def paused_gc():
-    """No garbage collection within; after it, what is alive is left out of the
-    collections of the young objects until the next full collection (gc.freeze).
+    """No garbage collection within; after it, what is alive goes to the old generation
+    without being looked at as young objects.
 
     For reading and unpacking the cache: that makes hundreds of thousands of objects,
     none of them in a cycle, and the collector (which runs every few hundred new
     objects, looking at all the young ones each time) would double the time it takes.
     Once running again it would look at all of them at once (0.1 s for 10,000 items)
-    and move them to the old generation, whose growth soon sets off a full collection
-    (another 0.1 s): frozen, they are looked at neither way.
-
-    Never a leak: the next full collection, whenever the collector starts one (or
-    gc.collect() is called), unfreezes everything first (_unfreeze), so what became
-    garbage meanwhile is collected then, as it would have been in the old generation."""
+    and count them as new old objects, whose number soon sets off a full collection
+    (another 0.1 s). Instead the pause ends with gc.freeze(), and the next collection
+    of any generation starts by unfreezing them (_unfreeze), which puts them in the old
+    generation as they are: not looked at, not counted, and collected, should they
+    become garbage, by the next full collection like any old object (no leak)."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -151,9 +150,9 @@ def paused_gc():
 
 
 def _unfreeze(phase: str, info: dict) -> None:
-    # A gc callback: before a full collection starts, the frozen objects join the old
-    # generation, so that the collection looks at them too.
-    if phase == "start" and info["generation"] == 2:
+    # A gc callback, before every collection: what paused_gc froze joins the oldest
+    # generation (an O(1) list splice), where only a full collection looks at it.
+    if phase == "start":
         gc.unfreeze()
 
 

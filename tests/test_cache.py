@@ -88,9 +88,10 @@ class _Node:
     other: _Node | None = None
 
 
-def test_what_a_pause_froze_is_collected_by_the_next_full_collection() -> None:
-    # paused_gc leaves what it made out of the young collections (gc.freeze); a cycle
-    # that became garbage meanwhile must still go at the next full collection.
+def test_what_a_pause_made_is_collected_by_the_next_full_collection() -> None:
+    # paused_gc moves what it made to the old generation without a young collection
+    # looking at it (gc.freeze, then unfrozen into the oldest generation when the next
+    # collection starts); a cycle that became garbage must still go at a full one.
     assert gc.isenabled()
     with paused_gc():
         first, second = _Node(), _Node()
@@ -100,9 +101,9 @@ def test_what_a_pause_froze_is_collected_by_the_next_full_collection() -> None:
     assert gc.isenabled()
     assert gc.get_freeze_count() > 0
     gc.collect(1)
-    assert ref() is not None  # frozen: a young collection does not look at it
+    assert gc.get_freeze_count() == 0  # unfrozen, into the oldest generation
+    assert ref() is not None  # which a young collection does not look at
     gc.collect()
-    assert gc.get_freeze_count() == 0
     assert ref() is None
 
 

@@ -3,14 +3,16 @@ sequential one gives; a damaged cache is ignored; a registry change invalidates.
 
 from __future__ import annotations
 
+import gc
 import shutil
+import weakref
 from pathlib import Path
 
 import pytest
 
 from digest import items
 from digest.build import Options, check
-from digest.cache import ENTRIES_DIR
+from digest.cache import ENTRIES_DIR, paused_gc
 
 ENTRIES = Path(__file__).resolve().parents[1] / "entries"
 
@@ -80,3 +82,34 @@ def test_parallel_check_equals_sequential(entries: Path, monkeypatch) -> None:
     parallel = check(entries)
     assert pools == [2]
     assert parallel == sequential
+
+
+class _Node:
+    other: _Node | None = None
+
+
+def test_what_a_pause_made_is_collected_by_the_next_full_collection() -> None:
+    # paused_gc moves what it made to the old generation without a young collection
+    # looking at it (gc.freeze, then unfrozen into the oldest generation when the next
+    # collection starts); a cycle that became garbage must still go at a full one.
+    assert gc.isenabled()
+    with paused_gc():
+        first, second = _Node(), _Node()
+        first.other, second.other = second, first
+        ref = weakref.ref(first)
+        del first, second
+    assert gc.isenabled()
+    assert gc.get_freeze_count() > 0
+    gc.collect(1)
+    assert gc.get_freeze_count() == 0  # unfrozen, into the oldest generation
+    assert ref() is not None  # which a young collection does not look at
+    gc.collect()
+    assert ref() is None
+
+
+def test_a_nested_pause_keeps_the_collector_off_until_the_outer_one_ends() -> None:
+    with paused_gc():
+        with paused_gc():
+            pass
+        assert not gc.isenabled()
+    assert gc.isenabled()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import string
+from html import unescape
 from pathlib import Path
 
 from html_audit import read_text, unsafe_markup
@@ -13,7 +14,9 @@ from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from site_audit import feed_html, is_feed
 
+from digest import fields
 from digest.items import check_item
+from digest.markup import describe
 from digest.registry import Agency
 
 # What pages may hold of their own: the search script and the search box.
@@ -104,6 +107,48 @@ def test_any_body_text_is_checked_without_raising(body: str) -> None:
     assert (entry is None) == bool(problems)
     if entry is not None:
         assert unsafe_markup(entry.html) == []
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(fields._PLAIN_HTTP_URL, fullmatch=True))
+def test_a_url_taken_without_urlsplit_passes_the_full_check(url: str) -> None:
+    # check_http_url skips urlsplit for these: that must never accept a URL that the
+    # full check would refuse.
+    fields._check_any_http_url(url)
+
+
+_HTML_BITS = [
+    "<p>",
+    "</p>",
+    '<a href="x">',
+    "&amp;",
+    "&#12;",
+    "&lt",
+    "<",
+    ">",
+    "&",
+    "\n",
+    "\t",
+    " ",
+]
+
+
+def _describe_by_the_book(markup: str, limit: int) -> str:
+    # What describe() computes, the plain way: the whole text, then the cut.
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_HTML_BITS), st.text(max_size=12)), max_size=200),
+    st.integers(min_value=1, max_value=200),
+)
+def test_a_description_is_made_from_the_head_as_from_the_whole(bits: list[str], limit: int) -> None:
+    markup = "".join(bits)
+    assert describe(markup, limit) == _describe_by_the_book(markup, limit)
 
 
 def test_the_audit_itself_finds_what_it_must() -> None:

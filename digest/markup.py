@@ -99,7 +99,8 @@ def is_external(url: str) -> bool:
 def render(text: str) -> Rendered:
     """Markdown -> safe HTML plus the issues found (unsafe links are reported and
     rendered as plain text)."""
-    delimiters = sum(text.count(ch) for ch in DELIMITERS)
+    # (A text shorter than the limit cannot have too many: most bodies are not counted.)
+    delimiters = sum(text.count(ch) for ch in DELIMITERS) if len(text) > MAX_DELIMITERS else 0
     if delimiters > MAX_DELIMITERS:
         # markdown-it-py spends some 20 microseconds on each of these: a file of nothing
         # else would take half a minute. No news item needs this many, so it is refused
@@ -122,7 +123,13 @@ def render(text: str) -> Rendered:
             )
         )
     for token in tokens:
-        if token.type == "inline" and token.children:
+        # A link or an image starts at a '[' (or '![') or an autolink's '<': without
+        # either in its source, an inline token has nothing to clean.
+        if (
+            token.type == "inline"
+            and token.children
+            and ("[" in token.content or "<" in token.content)
+        ):
             token.children = _clean_inline(token, issues)
     html = md.renderer.render(tokens, md.options, {})
     return Rendered(html, tuple(issues))

@@ -9,12 +9,13 @@ import string
 from html import unescape
 from pathlib import Path
 
+import yaml
 from html_audit import read_text, unsafe_markup
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from site_audit import feed_html, is_feed
 
-from digest import fields
+from digest import fields, yamlfile
 from digest.items import check_item
 from digest.markup import describe
 from digest.registry import Agency
@@ -107,6 +108,32 @@ def test_any_body_text_is_checked_without_raising(body: str) -> None:
     assert (entry is None) == bool(problems)
     if entry is not None:
         assert unsafe_markup(entry.html) == []
+
+
+def _composed(text: str, loader) -> object:
+    """A composed document as plain tuples (or the error it raises), to compare loaders."""
+
+    def plain(node):
+        if node is None:
+            return None
+        mark = (node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.ScalarNode):
+            return ("scalar", node.tag, node.value, mark)
+        if isinstance(node, yaml.SequenceNode):
+            return ("seq", node.tag, [plain(n) for n in node.value], mark)
+        return ("map", node.tag, [(plain(k), plain(v)) for k, v in node.value], mark)
+
+    try:
+        return plain(yaml.compose(text, Loader=loader))
+    except yaml.YAMLError as err:
+        return ("error", str(err))
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.one_of(front_matter_files(), st.text(max_size=200).map(str.encode)))
+def test_our_yaml_loader_tags_every_node_as_the_safe_loader_does(data: bytes) -> None:
+    text = data.decode("utf-8", "replace").replace("---", "")
+    assert _composed(text, yamlfile._Loader) == _composed(text, yaml.CSafeLoader)
 
 
 @settings(max_examples=300, deadline=None)

@@ -9,6 +9,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from .problems import Problem
@@ -225,11 +226,18 @@ def parse_yaml(
     rel: str, text: str, first_line: int, field: str
 ) -> tuple[Node | None, list[Problem]]:
     """YAML text -> Node, with problems at file lines under the name `field`."""
-    # Imported here: a rebuild with nothing to do walks the folder but parses no YAML.
-    from .yamlfile import parse
-
-    node, errors = parse(text, first_line)
+    node, errors = _yamlfile().parse(text, first_line)
     return node, [Problem(rel, e.line, field, e.message) for e in errors]
+
+
+@cache
+def _yamlfile():
+    # Imported on first use: a rebuild with nothing to do walks the folder but parses no
+    # YAML. Not an import statement in parse_yaml: run for every item, its look-up of
+    # the package cost a third as much as the YAML parse itself.
+    from . import yamlfile
+
+    return yamlfile
 
 
 def load_entry(root: Path, rel: str, edition: str) -> tuple[RawEntry | None, list[Problem]]:

@@ -59,18 +59,18 @@ class EditionSettings:
 
 
 def _unique(what: str, convert, *, at_least_one: bool = True):
-    listed = f.list_of(convert)
-
     def convert_unique(node: Node) -> tuple[object, ...]:
-        items = listed(node)
-        if not items and at_least_one:
+        items = f.list_items(node)
+        values = f.convert_items(convert, items)
+        if not values and at_least_one:
             raise f.Invalid(f"at least one {what} is required")
-        seen: set[object] = set()
-        for value, line in items:
-            if value in seen:
-                raise f.ItemInvalid(f"{value!r} is listed twice", line)
-            seen.add(value)
-        return tuple(value for value, _line in items)
+        if len(set(values)) < len(values):  # only then look for the first one repeated
+            seen: set[object] = set()
+            for value, item in zip(values, items, strict=True):
+                if value in seen:
+                    raise f.ItemInvalid(f"{value!r} is listed twice", item.line)
+                seen.add(value)
+        return tuple(values)
 
     return convert_unique
 
@@ -93,6 +93,8 @@ ENTRY_SPECS: dict[str, f.Spec] = {
     "draft": f.Spec(f.boolean),
     "order": f.Spec(f.positive_int),
 }
+
+_REQUIRED = tuple(key for key, spec in ENTRY_SPECS.items() if spec.required)
 
 EDITION_SPECS: dict[str, f.Spec] = {
     "title": f.Spec(f.line_text),
@@ -170,7 +172,7 @@ def validate_entry(
         )
     problems += body_problems
 
-    if problems or any(spec.required and key not in plain for key, spec in ENTRY_SPECS.items()):
+    if problems or any(key not in plain for key in _REQUIRED):
         return None, problems
     date, precision = plain.pop("date")
     sources = plain.pop("source")

@@ -12,11 +12,52 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import yaml
+from yaml.resolver import Resolver
+
+# The safe loader's implicit tags by a plain scalar's first character ('' for an empty
+# one), each followed by those for any first character, in the order Resolver.resolve
+# tries them.
+_WILDCARD = tuple(Resolver.yaml_implicit_resolvers.get(None, ()))
+_IMPLICIT = {
+    first: tuple(resolvers) + _WILDCARD
+    for first, resolvers in Resolver.yaml_implicit_resolvers.items()
+    if first is not None
+}
 
 try:  # the C parser is about ten times faster; the pure one is a fallback, never a hard need
-    _Loader = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml.cyaml import CParser
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
     _Loader = yaml.SafeLoader
+else:
+
+    class _Loader(CParser):  # type: ignore[no-redef]
+        """yaml.CSafeLoader as compose() uses it: the C parser and the safe loader's tags.
+
+        The parser calls back into Python for every node (resolve, descend_resolver,
+        ascend_resolver), and PyYAML's versions of these were a quarter of the time of
+        composing an item's front matter. No constructor: _Builder makes the values."""
+
+        def resolve(self, kind: type, value: str, implicit: tuple[bool, bool]) -> str | None:
+            """Resolver.resolve with no path resolvers (the safe loader registers none):
+            the same tags, without a new list of candidates for every scalar."""
+            if kind is yaml.ScalarNode:
+                if implicit[0]:
+                    for tag, regexp in _IMPLICIT.get(value[:1], _WILDCARD):
+                        if regexp.match(value):
+                            return tag
+                return Resolver.DEFAULT_SCALAR_TAG
+            if kind is yaml.SequenceNode:
+                return Resolver.DEFAULT_SEQUENCE_TAG
+            if kind is yaml.MappingNode:
+                return Resolver.DEFAULT_MAPPING_TAG
+            return None
+
+        def descend_resolver(self, current_node: object, current_index: object) -> None:
+            """Nothing to do: there are no path resolvers to follow."""
+
+        def ascend_resolver(self) -> None:
+            """Nothing to do: there are no path resolvers to follow."""
+
 
 _PLAIN_TAGS = {
     "tag:yaml.org,2002:str": "text",
@@ -27,6 +68,11 @@ _PLAIN_TAGS = {
     # dates stay text here: validate.py parses them strictly and reports bad ones
     "tag:yaml.org,2002:timestamp": "text",
 }
+_STR = "tag:yaml.org,2002:str"
+_SEQ = "tag:yaml.org,2002:seq"
+_MAP = "tag:yaml.org,2002:map"
+_MERGE = "tag:yaml.org,2002:merge"
+_ScalarNode = yaml.ScalarNode
 _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 MAX_NODES = 5000
@@ -108,14 +154,16 @@ class _TooBig(Exception):
 
 
 class _Builder:
+    """Composed yaml nodes -> Nodes. This runs for every value of every item: at 10,000
+    items its calls and lookups cost as much as the C parse itself, so the common case
+    (a mapping's plain text value) is made without a call of `build`."""
+
     def __init__(self, offset: int, errors: list[YamlError]):
-        self.offset = offset
+        # Marks are 0-based: +1 for a 1-based line, + offset for the file's line.
+        self.shift = offset + 1
         self.errors = errors
         self.seen: set[int] = set()
         self.count = 0
-
-    def line(self, node: yaml.Node) -> int:
-        return node.start_mark.line + 1 + self.offset
 
     def build(self, node: yaml.Node, depth: int, used_at: int) -> Node:
         """`used_at` is the line of the key or sequence that holds `node`: an alias has
@@ -123,36 +171,59 @@ class _Builder:
         self.count += 1
         if self.count > MAX_NODES:
             raise _TooBig
-        line = self.line(node)
-        if id(node) in self.seen:
+        line = node.start_mark.line + self.shift
+        seen = self.seen
+        if id(node) in seen:
             # an alias: the same node reached twice. Front matter never needs one, and
             # refusing them is what makes alias bombs ("billion laughs") harmless.
             self.errors.append(YamlError(used_at, "YAML aliases (*name) are not allowed"))
             return Node(None, used_at, "null")
-        self.seen.add(id(node))
+        seen.add(id(node))
         if depth > 20:
             self.errors.append(YamlError(line, "YAML nesting is deeper than 20 levels"))
             return Node(None, line, "null")
         if isinstance(node, yaml.ScalarNode):
+            if node.tag == _STR:
+                return Node(node.value, line, "text")
             return self.scalar(node, line)
         if isinstance(node, yaml.SequenceNode):
-            if node.tag != "tag:yaml.org,2002:seq":
+            if node.tag != _SEQ:
                 self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
-            return Node(tuple(self.build(n, depth + 1, line) for n in node.value), line, "list")
-        if node.tag != "tag:yaml.org,2002:map":
+            build = self.build
+            depth += 1
+            return Node(tuple([build(n, depth, line) for n in node.value]), line, "list")
+        if node.tag != _MAP:
             self.errors.append(YamlError(line, f"YAML tag {_tag(node.tag)} is not allowed"))
+        return Node(self.pairs(node.value, depth + 1), line, "mapping")
+
+    def pairs(self, items: list, depth: int) -> tuple[tuple[str, Node], ...]:
+        """A mapping's (key, value) pairs, keys checked; `depth` is the values' depth."""
         pairs: list[tuple[str, Node]] = []
         keys: dict[str, int] = {}
-        for key_node, value_node in node.value:
-            key_line = self.line(key_node)
-            if key_node.tag == "tag:yaml.org,2002:merge":
+        shift = self.shift
+        seen = self.seen
+        for key_node, value_node in items:
+            key_line = key_node.start_mark.line + shift
+            if key_node.tag == _MERGE:
                 self.errors.append(YamlError(key_line, "YAML merge keys (<<) are not allowed"))
                 continue
             if not isinstance(key_node, yaml.ScalarNode) or key_node.tag not in _PLAIN_TAGS:
                 self.errors.append(YamlError(key_line, "a key must be plain text"))
                 continue
             key = str(key_node.value)
-            value = self.build(value_node, depth + 1, key_line)
+            # `build`'s steps for a plain text value: counted, not an alias, not too deep
+            if (
+                value_node.__class__ is _ScalarNode
+                and value_node.tag == _STR
+                and depth <= 20
+                and id(value_node) not in seen
+                and self.count < MAX_NODES
+            ):
+                self.count += 1
+                seen.add(id(value_node))
+                value = Node(value_node.value, value_node.start_mark.line + shift, "text")
+            else:
+                value = self.build(value_node, depth, key_line)
             if key in keys:
                 self.errors.append(
                     YamlError(key_line, f"duplicate key {key!r} (first given on line {keys[key]})")
@@ -160,7 +231,7 @@ class _Builder:
                 continue
             keys[key] = key_line
             pairs.append((key, value))
-        return Node(tuple(pairs), line, "mapping")
+        return tuple(pairs)
 
     def scalar(self, node: yaml.ScalarNode, line: int) -> Node:
         kind = _PLAIN_TAGS.get(node.tag)

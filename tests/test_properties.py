@@ -6,14 +6,18 @@ from __future__ import annotations
 import json
 import re
 import string
+from html import unescape
 from pathlib import Path
 
+import yaml
 from html_audit import read_text, unsafe_markup
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from site_audit import feed_html, is_feed
 
+from digest import fields, yamlfile
 from digest.items import check_item
+from digest.markup import describe
 from digest.registry import Agency
 
 # What pages may hold of their own: the search script and the search box.
@@ -104,6 +108,74 @@ def test_any_body_text_is_checked_without_raising(body: str) -> None:
     assert (entry is None) == bool(problems)
     if entry is not None:
         assert unsafe_markup(entry.html) == []
+
+
+def _composed(text: str, loader) -> object:
+    """A composed document as plain tuples (or the error it raises), to compare loaders."""
+
+    def plain(node):
+        if node is None:
+            return None
+        mark = (node.start_mark.line, node.start_mark.column)
+        if isinstance(node, yaml.ScalarNode):
+            return ("scalar", node.tag, node.value, mark)
+        if isinstance(node, yaml.SequenceNode):
+            return ("seq", node.tag, [plain(n) for n in node.value], mark)
+        return ("map", node.tag, [(plain(k), plain(v)) for k, v in node.value], mark)
+
+    try:
+        return plain(yaml.compose(text, Loader=loader))
+    except yaml.YAMLError as err:
+        return ("error", str(err))
+
+
+@settings(max_examples=500, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.one_of(front_matter_files(), st.text(max_size=200).map(str.encode)))
+def test_our_yaml_loader_tags_every_node_as_the_safe_loader_does(data: bytes) -> None:
+    text = data.decode("utf-8", "replace").replace("---", "")
+    assert _composed(text, yamlfile._Loader) == _composed(text, yaml.CSafeLoader)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(fields._PLAIN_HTTP_URL, fullmatch=True))
+def test_a_url_taken_without_urlsplit_passes_the_full_check(url: str) -> None:
+    # check_http_url skips urlsplit for these: that must never accept a URL that the
+    # full check would refuse.
+    fields._check_any_http_url(url)
+
+
+_HTML_BITS = [
+    "<p>",
+    "</p>",
+    '<a href="x">',
+    "&amp;",
+    "&#12;",
+    "&lt",
+    "<",
+    ">",
+    "&",
+    "\n",
+    "\t",
+    " ",
+]
+
+
+def _describe_by_the_book(markup: str, limit: int) -> str:
+    # What describe() computes, the plain way: the whole text, then the cut.
+    text = re.sub(r"\s+", " ", unescape(re.sub(r"<[^>]+>", " ", markup))).strip()
+    if len(text) <= limit:
+        return text
+    return text[: limit - 1].rsplit(" ", 1)[0].rstrip(" ,;:.") + "…"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(_HTML_BITS), st.text(max_size=12)), max_size=200),
+    st.integers(min_value=1, max_value=200),
+)
+def test_a_description_is_made_from_the_head_as_from_the_whole(bits: list[str], limit: int) -> None:
+    markup = "".join(bits)
+    assert describe(markup, limit) == _describe_by_the_book(markup, limit)
 
 
 def test_the_audit_itself_finds_what_it_must() -> None:

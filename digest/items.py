@@ -112,4 +112,5 @@ def _check_all(todo, agencies, workers: int | None) -> list[tuple[Result, tuple 
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
         parts = pool.map(_check_chunk, chunks, [agencies] * len(chunks))
-        return [(unpack(packed), packed) for part in parts for packed in part]
+        with paused_gc():  # ten thousand items unpacked here: see paused_gc
+            return [(unpack(packed), packed) for part in parts for packed in part]

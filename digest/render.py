@@ -19,6 +19,7 @@ from jinja2 import Environment, Template
 from markupsafe import Markup
 
 from . import keys, urls
+from .cache import paused_gc
 from .effective import effective_view, reference_date
 from .feedlist import ATOM_TYPE, JSON_TYPE, RSS_TYPE
 from .model import MONTHS, Site
@@ -786,8 +787,9 @@ def start_pages(
         # build) are made while the workers render. The rows (and so the item views)
         # are made here first all the same: the forked workers inherit them, where
         # each would otherwise make most of them again for its own list pages.
-        for eid in site.chronology:
-            renderer.row_hash(eid)
+        with paused_gc():  # ten thousand item views and rows, none in a cycle
+            for eid in site.chronology:
+                renderer.row_hash(eid)
         page_keys = None
         todo = beside_their_editions(site, pages)
     job = PageJob(renderer, env, pages, page_keys, put, previous)

@@ -23,11 +23,11 @@ from pathlib import Path
 
 from .cache import code_fingerprint
 from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, read_settings, walk
+from .output import Written
 from .problems import Problem
 from .record import Record, fingerprint, intact, read_record, save_record
 from .sources import Source, read_sources
 from .theme import find_theme, read_static, templates_fingerprint
-from .write import Written
 
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
 TYPE_CHECKING = False

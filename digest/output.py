@@ -1,8 +1,14 @@
-"""What render produces and write consumes: a file of the site, as bytes in memory."""
+"""What render produces and write consumes, a file of the site as bytes in memory; and
+what write reports of the files it left (kept apart from write.py, which a rebuild with
+nothing to do never loads)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+Stat = tuple[int, int, int]  # size, mtime in ns, inode: how a file is known again
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,3 +21,23 @@ class Output:
     path: str
     data: bytes | None
     key: bytes = b""
+
+
+@dataclass(frozen=True, slots=True)
+class Written:
+    """What a write did: files in the new site, how many kept their bytes from the old
+    one (not rewritten), and the stat of every file now in the output folder."""
+
+    files: int
+    unchanged: int
+    stats: Mapping[str, Stat] = field(default_factory=dict)
+
+    @property
+    def written(self) -> int:
+        """Files whose bytes are new."""
+        return self.files - self.unchanged
+
+
+def stat_of(st: os.stat_result) -> Stat:
+    """The parts of a stat that tell whether a file is still the one written."""
+    return (st.st_size, st.st_mtime_ns, st.st_ino)

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import read_blob, write_blob
-from .write import Stat, stat_of
+from .output import Stat, stat_of
 
 _FORMAT = "record-1"
 

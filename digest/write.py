@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
-from .output import Output
+from .output import Output, Stat, Written, stat_of
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
@@ -54,23 +54,7 @@ _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
 
 
-Stat = tuple[int, int, int]  # size, mtime in ns, inode: how a file is known again
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Written:
-    """What a write did: files in the new site, how many kept their bytes from the old
-    one (not rewritten), and the stat of every file now in the output folder."""
-
-    files: int
-    unchanged: int
-    stats: Mapping[str, Stat] = field(default_factory=dict)
-
-    @property
-    def written(self) -> int:
-        """Files whose bytes are new."""
-        return self.files - self.unchanged
 
 
 def check_path(path: str) -> None:
@@ -84,11 +68,6 @@ def check_path(path: str) -> None:
         or posixpath.normpath(path) != path
     ):
         raise ValueError(f"output path {path!r} is not a relative path inside the output folder")
-
-
-def stat_of(st: os.stat_result) -> Stat:
-    """The parts of a stat that tell whether a file is still the one written."""
-    return (st.st_size, st.st_mtime_ns, st.st_ino)
 
 
 @dataclass(slots=True)

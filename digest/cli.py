@@ -6,6 +6,7 @@ folder that does not exist)."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import threading
@@ -444,3 +445,26 @@ def main(argv: list[str] | None = None) -> int:
         parser.exit(EXIT_USAGE, f"digest {args.command}: error: {err}\n")
     except KeyboardInterrupt:
         return 130
+
+
+def run() -> None:
+    """The `digest` command (and `python -m digest`): `main`, then the process ends at
+    once with its exit code.
+
+    Everything a command writes is closed by the time `main` returns; what is skipped
+    is the interpreter's teardown, which frees a big build's million objects one by
+    one and collects garbage a last time: some 0.15 s of a 10,000-item rebuild that
+    takes two. The standard streams are flushed first."""
+    try:
+        code = main()
+    except SystemExit as exit:  # argparse: --help, --version, usage errors
+        code = exit.code
+    if code is None:
+        code = 0
+    elif not isinstance(code, int):
+        print(code, file=sys.stderr)
+        code = 1
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe, a closed stream
+            stream.flush()
+    os._exit(code)

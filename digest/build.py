@@ -21,11 +21,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from . import hashes
 from .cache import code_fingerprint
 from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, read_settings, walk
 from .output import Written
 from .problems import Problem
-from .record import Record, fingerprint, intact, read_record, save_record
+from .record import Record, intact, read_record, save_record
 from .sources import Source, read_sources
 from .theme import find_theme, read_static, templates_fingerprint
 
@@ -135,10 +136,10 @@ def build(
     shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
     # The items as one part: each hash (16 bytes) then its path, which has no NUL.
     items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
-    inputs = fingerprint(shared, items, *static_keys(static))
+    inputs = hashes.digest(shared, items, *static_keys(static))
     # /effective/ is "as of" SOURCE_DATE_EPOCH when it is set: a new one is a new input
     # (only that page's key changes with it; see Renderer.key).
-    inputs = fingerprint(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+    inputs = hashes.digest(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
     record = read_record(options.cache_dir, out_dir)
     if not problems and _unchanged(record, inputs, out_dir):
         return Built(record.items, record.editions, record.pages_count, _kept(record)), []
@@ -236,7 +237,7 @@ def _data_files(site, pages_key, signatures, cache_dir, cache) -> tuple:
 
 def static_keys(static) -> list[bytes]:
     """The static outputs as hashes (path and bytes)."""
-    return [fingerprint(o.path, o.data) for o in static]
+    return [hashes.digest(o.path, o.data) for o in static]
 
 
 def _shared_fingerprint(
@@ -251,7 +252,7 @@ def _shared_fingerprint(
         data, _problems = read_bytes(entries_dir, rel)
         parts += [rel, b"\0missing" if data is None else data]
     parts += [f"drafts={options.drafts}", f"base_url={options.base_url}"]
-    return fingerprint(*parts)
+    return hashes.digest(*parts)
 
 
 def _unchanged(record: Record | None, inputs: bytes, out_dir: Path) -> bool:

@@ -180,8 +180,9 @@ def write_blob(path: Path, fingerprint: str, value: object) -> None:
 @cache
 def _layout() -> tuple[type, tuple[str, ...], tuple[int, ...], Callable]:
     """An Entry as a plain tuple: its fields in order, dates as ordinals. The class, its
-    field names, the places of its dates and how a date is made from its ordinal. (validate.py is imported when an item is
-    first packed or unpacked: a rebuild with nothing to do checks no item.)"""
+    field names, the places of its dates and how a date is made from its ordinal.
+    (validate.py is imported when an item is first packed or unpacked: a rebuild with
+    nothing to do checks no item.)"""
     import dataclasses
     import datetime
 

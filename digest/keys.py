@@ -17,31 +17,12 @@ render.py and feeds.py, next to the code that makes the page."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
+from .hashes import SIZE, digest, hasher, join
 from .model import Site
 
-_SIZE = 16
-
-
-def digest(*parts: bytes | str) -> bytes:
-    """One hash of several parts (each length-prefixed, so no two lists collide)."""
-    return hasher(*parts).digest()
-
-
-def hasher(*parts: bytes | str) -> hashlib.blake2b:
-    """A hash fed `parts` as `digest` feeds them, to be copied and fed more."""
-    h = hashlib.blake2b(digest_size=_SIZE)
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h
-
-
-def join(parts: Iterable[bytes]) -> bytes:
-    """A list of hashes as one (order matters)."""
-    return hashlib.blake2b(b"".join(parts), digest_size=_SIZE).digest()
+__all__ = ["digest", "hasher", "item_signatures", "join", "pages_fingerprint"]
 
 
 def item_signatures(site: Site, content: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -60,7 +41,7 @@ def item_signatures(site: Site, content: Mapping[str, bytes]) -> dict[str, bytes
         # One hash call per item (10,000 a build): the path and the numbers cannot hold
         # a NUL, so the NULs end them unambiguously, and the content hash comes last.
         data = f"{entry.path}\0{numbers}\0".encode() + key
-        signatures[eid] = blake2b(data, digest_size=_SIZE).digest()
+        signatures[eid] = blake2b(data, digest_size=SIZE).digest()
     return signatures
 
 

@@ -38,18 +38,6 @@ class Record:
         return {path: st for path, (_key, st) in self.files.items()}
 
 
-def fingerprint(*parts: bytes | str) -> bytes:
-    """One hash of several parts (each length-prefixed, so no two lists collide): how a
-    build's inputs are summed up. The same hash as keys.digest, which is not imported
-    here because keys.py needs the model, and a rebuild with nothing to do does not."""
-    h = hashlib.blake2b(digest_size=16)
-    for part in parts:
-        data = part.encode() if isinstance(part, str) else part
-        h.update(len(data).to_bytes(8, "little"))
-        h.update(data)
-    return h.digest()
-
-
 def _path(cache_dir: Path, out_dir: Path) -> Path:
     name = hashlib.blake2b(os.fsencode(os.path.abspath(out_dir)), digest_size=8).hexdigest()
     return Path(cache_dir) / f"build-{name}.bin"

@@ -24,7 +24,7 @@ from pathlib import Path
 from . import hashes
 from .cache import code_fingerprint
 from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, read_settings, walk
-from .output import Written
+from .output import Output, Written
 from .problems import Problem
 from .record import Record, intact, read_record, save_record
 from .sources import Source, read_sources
@@ -35,6 +35,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .cache import EntryCache
     from .model import Site
+    from .write import Placed
 
 
 # Below this many items, forking a process for the data files costs more than it saves.
@@ -171,8 +172,8 @@ def build(
     known = record.stats() if record else None
     templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
-    # rendered (in the worker that rendered them), while another process makes the
-    # feeds and data files; then write finishes the folder and swaps it in.
+    # rendered (in the worker that rendered them), while two other processes make and
+    # put the feeds and the data files; then write finishes the folder and swaps it in.
     target = begin(out_dir)
     job = feeds = data = None
     try:
@@ -182,17 +183,25 @@ def build(
         # renders the pages (or, when there are many, hands them to workers); a small
         # site's, at once.
         many = len(site.entries) >= FORK_DATA_FROM
-        feeds = forked.start(partial(_feeds, site, pages_key, signatures, kept), fork=many)
+        place = partial(put, target)
+        feeds = forked.start(
+            partial(_put_made, place, _feeds, site, pages_key, signatures, kept), fork=many
+        )
         data = forked.start(
-            partial(_data_files, site, pages_key, signatures, options.cache_dir, cache),
+            partial(
+                _put_made, place, _data_files, site, pages_key, signatures, options.cache_dir, cache
+            ),
             fork=many,
         )
         env = environment(theme.templates, templates)
-        job = start_pages(site, env, pages_key, signatures, previous, put=partial(put, target))
+        job = start_pages(site, env, pages_key, signatures, previous, put=place)
         pages = job.wait()
-        outputs = pages.outputs + feeds.result() + data.result() + static
+        feed_outputs, feeds_placed = feeds.result()
+        data_outputs, data_placed = data.result()
+        outputs = pages.outputs + feed_outputs + data_outputs + static
         progress("writing")
-        written = finish(target, outputs, pages.placed, known)
+        placed = {**pages.placed, **feeds_placed, **data_placed}
+        written = finish(target, outputs, placed, known)
     except BaseException:
         if job is not None:
             job.close()
@@ -206,6 +215,21 @@ def build(
     new = Record(inputs, pages_key, files, pages.rows, len(site.entries), len(site.editions), html)
     save_record(options.cache_dir, out_dir, new)
     return Built(len(site.entries), len(site.editions), html, written), []
+
+
+def _put_made(place, make, *args) -> tuple[tuple[Output, ...], dict[str, Placed]]:
+    """The outputs `make(*args)` gives, each with bytes put into the target at once
+    (`place`: write.put), where it was made: what comes back from a forked process is
+    the outputs without their bytes (megabytes of search index and catalog, else
+    pickled, read back and compared again) and what put did with each."""
+    outputs = []
+    placed = {}
+    for output in make(*args):
+        if output.data is not None:
+            placed[output.path] = place(output)
+            output = Output(output.path, None, output.key)
+        outputs.append(output)
+    return tuple(outputs), placed
 
 
 def _feeds(site, pages_key, signatures, kept) -> tuple:

@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
-from dateutil import tz
-
 from . import fields as f
 from .headings import heading_key
 from .load import RawDocument
@@ -82,6 +80,10 @@ def _language(node: Node) -> str:
 
 def _timezone(node: Node) -> str:
     raw = f.text(node, max_len=60)
+    # Imported here: dateutil's tz module costs every start-up some 20 ms, and most
+    # sites name no time zone.
+    from dateutil import tz
+
     if tz.gettz(raw) is None:
         raise f.Invalid(
             f"unknown time zone {raw!r}; expected a name such as 'Asia/Shanghai' or 'UTC'"

@@ -25,8 +25,6 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from dateutil import tz
-
 from .model import MONTHS, Site
 
 
@@ -76,6 +74,8 @@ def reference_date(site: Site, environ: Mapping[str, str] = os.environ) -> datet
             raise ValueError(
                 f"SOURCE_DATE_EPOCH must be a whole number of seconds, got {raw!r}"
             ) from None
+        from dateutil import tz  # here: only with SOURCE_DATE_EPOCH (see config._timezone)
+
         moment = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
         return moment.astimezone(tz.gettz(site.config.timezone)).date()
     dates = [e.published for e in site.editions]

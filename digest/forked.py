@@ -3,53 +3,76 @@
 A build's data files (feeds, catalog, search index, calendar, llms.txt) depend on the
 model alone, and the pages on the model too: with two cores, one process can make the
 data files while the other renders. The work is inherited by fork (the model is never
-pickled); only its result comes back, pickled."""
+pickled); only its result comes back, pickled, through a pipe.
+
+A bare fork and a pipe, not a one-worker process pool: the pool's queues, threads and
+imports cost a rebuild of one item more than the work it hands over."""
 
 from __future__ import annotations
 
-import multiprocessing
+import contextlib
+import os
+import pickle
+import signal
+import traceback
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor
 from typing import Generic, TypeVar
 
 T = TypeVar("T")
 
-# The work of a forked process, set once when it starts (inherited, never pickled).
-_WORK: list[Callable[[], object]] = []
+
+class ForkedError(RuntimeError):
+    """The forked process failed in a way its exception could not be sent back for, or
+    ended without sending anything."""
 
 
 class Pending(Generic[T]):
     """Work started elsewhere (or, without fork, done at once); `result()` waits."""
 
     def __init__(self, work: Callable[[], T], fork: bool = True) -> None:
-        self._pool: ProcessPoolExecutor | None = None
-        self._future: Future | None = None
+        self._pid = 0
+        self._fd = -1
         self._value: T | None = None
-        if not fork or "fork" not in multiprocessing.get_all_start_methods():
+        if not fork or not hasattr(os, "fork"):
             self._value = work()
             return
-        self._pool = ProcessPoolExecutor(
-            max_workers=1,
-            mp_context=multiprocessing.get_context("fork"),
-            initializer=_adopt,
-            initargs=(work,),
-        )
-        self._future = self._pool.submit(_run)
+        read_end, write_end = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child: never returns
+            os.close(read_end)
+            _child(work, write_end)
+        os.close(write_end)
+        self._pid, self._fd = pid, read_end
 
     def result(self) -> T:
         """The work's result; its exception, if it raised one."""
-        if self._future is None:
+        if not self._pid:
             return self._value  # type: ignore[return-value]
         try:
-            return self._future.result()
+            data = _read_all(self._fd)
         finally:
-            self.close()
+            status = self._reap()
+        if not data:
+            raise ForkedError(f"the forked process ended without a result (status {status})")
+        ok, value, text = pickle.loads(data)
+        if ok:
+            return value
+        # The child's traceback, as text (a traceback cannot be pickled), as the cause.
+        raise value from ForkedError(text)
 
     def close(self) -> None:
-        """Stop waiting for the work (after a failure elsewhere)."""
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+        """Stop the work (after a failure elsewhere): the process is ended, not waited
+        for to finish."""
+        if self._pid:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self._pid, signal.SIGKILL)
+            self._reap()
+
+    def _reap(self) -> int:
+        os.close(self._fd)
+        _pid, status = os.waitpid(self._pid, 0)
+        self._pid, self._fd = 0, -1
+        return status
 
 
 def start(work: Callable[[], T], fork: bool = True) -> Pending[T]:
@@ -58,9 +81,31 @@ def start(work: Callable[[], T], fork: bool = True) -> Pending[T]:
     return Pending(work, fork)
 
 
-def _adopt(work: Callable[[], object]) -> None:
-    _WORK[:] = [work]
+def _child(work: Callable[[], object], fd: int) -> None:
+    """Run `work`, send back (True, result, "") or (False, exception, its traceback),
+    and end the process without the parent's exit handlers or buffered output."""
+    code = 0
+    try:
+        try:
+            data = pickle.dumps((True, work(), ""), pickle.HIGHEST_PROTOCOL)
+        except BaseException as error:
+            code = 1
+            text = "".join(traceback.format_exception(error))
+            try:
+                data = pickle.dumps((False, error, text), pickle.HIGHEST_PROTOCOL)
+            except Exception:  # an exception that cannot be pickled: its text only
+                data = pickle.dumps((False, ForkedError(text), text), pickle.HIGHEST_PROTOCOL)
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BaseException:
+        code = 1
+    finally:
+        os._exit(code)
 
 
-def _run() -> object:
-    return _WORK[0]()
+def _read_all(fd: int) -> bytes:
+    parts = []
+    while chunk := os.read(fd, 1 << 20):
+        parts.append(chunk)
+    return b"".join(parts)

@@ -7,10 +7,8 @@ is read here only if the cache has no checked item for its content hash."""
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from .cache import EntryCache, pack_shared, paused_gc, unpack
@@ -108,6 +106,10 @@ def _check_all(todo, agencies, workers: int | None) -> list[tuple[Result, tuple 
     n = workers * 4
     size = -(-len(todo) // n)
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
+    # Imported here: a rebuild that checks a few items never starts workers.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:

@@ -9,11 +9,10 @@ pages can be rendered in any order, or spread over processes.
 
 from __future__ import annotations
 
-import multiprocessing
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from jinja2 import Environment, Template
 from markupsafe import Markup
@@ -36,6 +35,9 @@ from .views import (
     make_views,
 )
 from .write import Placed
+
+if TYPE_CHECKING:
+    from concurrent.futures import ProcessPoolExecutor
 
 PAGER_WINDOW = 2  # page links shown either side of the current page
 # Below this many pages to render, starting worker processes costs more than it saves.
@@ -821,7 +823,7 @@ class PageJob:
         self.page_keys = page_keys
         self.put = put
         self.todo: list[Page] = []
-        self.pool: ProcessPoolExecutor | None = None
+        self.pool: ProcessPoolExecutor | None = None  # started only for many pages
         self.parts: Iterable[list] = ()
 
     def start(self, todo: list[Page], workers: int | None) -> None:
@@ -834,6 +836,9 @@ class PageJob:
         # of receiving it pickled; they get contiguous slices of the page list and send
         # back bytes, or only what put did. Slices of about 100 pages keep both workers
         # busy to the end.
+        import multiprocessing  # here: a rebuild of a few pages never starts workers
+        from concurrent.futures import ProcessPoolExecutor
+
         size = max(50, min(200, len(todo) // (workers * 8) or 1))
         slices = [todo[i : i + size] for i in range(0, len(todo), size)]
         context = multiprocessing.get_context("fork")
@@ -885,6 +890,8 @@ class PageJob:
 
 
 def _start_methods() -> list[str]:
+    import multiprocessing
+
     return multiprocessing.get_all_start_methods()
 
 

@@ -363,19 +363,24 @@ def related(site: Site, limit: int = RELATED) -> dict[str, tuple[str, ...]]:
     Each term lists its items newest first, so the newest `limit` neighbours through a
     term are among the first `limit + 1` of its list: an item looks at that many per
     term, never at the whole list (linear in the number of items, not quadratic)."""
-    rank = {eid: i for i, eid in enumerate(site.chronology)}
-    heads: dict[tuple[str, str], tuple[str, ...]] = {}
+    chronology = site.chronology
+    rank = {eid: i for i, eid in enumerate(chronology)}
+    # Items as their places in the chronology: ints sort without a key function (that
+    # key, called some 15 times an item, was most of the cost).
+    heads: dict[tuple[str, str], tuple[int, ...]] = {}
     for term in (*site.agency_terms, *site.tag_terms):
-        heads[(term.kind, term.key)] = term.entries[: limit + 1]
+        heads[(term.kind, term.key)] = tuple(rank[eid] for eid in term.entries[: limit + 1])
     result: dict[str, tuple[str, ...]] = {}
-    for eid, entry in site.entries.items():
-        found: set[str] = set()
+    entries = site.entries
+    for place, eid in enumerate(chronology):
+        entry = entries[eid]
+        found: set[int] = set()
         for key in entry.agencies:
             found.update(heads.get(("agency", key), ()))
         for key in entry.tags:
             found.update(heads.get(("tag", key), ()))
-        found.discard(eid)
-        result[eid] = tuple(sorted(found, key=rank.__getitem__)[:limit])
+        found.discard(place)
+        result[eid] = tuple([chronology[i] for i in sorted(found)[:limit]])
     return result
 
 

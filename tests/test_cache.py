@@ -3,6 +3,7 @@ sequential one gives; a damaged cache is ignored; a registry change invalidates.
 
 from __future__ import annotations
 
+import concurrent.futures
 import gc
 import shutil
 import weakref
@@ -71,13 +72,13 @@ def test_parallel_check_equals_sequential(entries: Path, monkeypatch) -> None:
     sequential = check(entries)
     pools = []
 
-    class CountedPool(items.ProcessPoolExecutor):
+    class CountedPool(concurrent.futures.ProcessPoolExecutor):
         def __init__(self, *args, **kwargs):
             pools.append(kwargs["max_workers"])
             super().__init__(*args, **kwargs)
 
     monkeypatch.setattr(items, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(items, "ProcessPoolExecutor", CountedPool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountedPool)
     monkeypatch.setattr(items.os, "cpu_count", lambda: 2)
     parallel = check(entries)
     assert pools == [2]

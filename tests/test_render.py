@@ -3,6 +3,7 @@ environment's safety, and what every page carries."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import re
@@ -11,9 +12,12 @@ from pathlib import Path
 import jinja2
 import pytest
 from conftest import BASIC, SHIPPED
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from digest.build import check
 from digest.markup import describe
+from digest.model import build_site
 from digest.render import Renderer, beside_their_editions, pager, plan, render_pages
 from digest.templating import environment
 from digest.theme import project_folder
@@ -83,6 +87,42 @@ def test_related_items_are_the_newest_sharing_an_agency_or_tag(entries: Path) ->
         "miit-notifies-apps",
         "cac-draft-measures",
     )
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 28),  # day of March 2023
+            st.lists(st.sampled_from(["CAC", "MIIT", "SPP"]), min_size=1, max_size=2, unique=True),
+            st.lists(st.sampled_from(["pipl", "apps", "ai"]), max_size=2, unique=True),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 6),
+)
+def test_related_items_are_the_newest_sharing_terms_on_any_site(items, limit: int) -> None:
+    # Many items with the same agencies and tags: related() makes their neighbours once
+    # per combination; each must still get what the definition gives it.
+    basic = site_of(BASIC)
+    model = next(iter(basic.entries.values()))
+    entries = [
+        dataclasses.replace(
+            model,
+            id=f"item-{n}",
+            path=f"2023-04/item-{n}.md",
+            edition="2023-04",
+            date=datetime.date(2023, 3, day),
+            agencies=tuple(agencies),
+            tags=tuple(tags),
+        )
+        for n, (day, agencies, tags) in enumerate(items)
+    ]
+    site, problems = build_site(basic.config, basic.agencies, entries, [])
+    assert problems == []
+    found = related(site, limit)
+    assert found == {eid: naive_related(site, eid, limit) for eid in site.entries}
 
 
 def test_the_pager_shows_the_ends_and_a_window() -> None:

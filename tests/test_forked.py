@@ -1,0 +1,66 @@
+"""forked.py: work in a forked process, its result or its exception sent back."""
+
+from __future__ import annotations
+
+import os
+import time
+
+import pytest
+
+from digest import forked
+
+
+def test_the_result_comes_back_from_another_process() -> None:
+    pending = forked.start(lambda: ("pid", os.getpid(), b"x" * 3_000_000))
+    label, pid, data = pending.result()
+    assert label == "pid" and pid != os.getpid()
+    # Bigger than a pipe's buffer: the parent reads while the child writes.
+    assert data == b"x" * 3_000_000
+
+
+def test_without_fork_the_work_is_done_at_once() -> None:
+    calls = []
+    pending = forked.start(lambda: calls.append(os.getpid()) or "done", fork=False)
+    assert calls == [os.getpid()]
+    assert pending.result() == "done"
+
+
+def _fails() -> None:
+    raise ValueError("bad feed")
+
+
+def test_an_exception_is_raised_again_with_the_childs_traceback() -> None:
+    pending = forked.start(_fails)
+    with pytest.raises(ValueError, match=r"^bad feed$") as caught:
+        pending.result()
+    cause = caught.value.__cause__
+    assert isinstance(cause, forked.ForkedError)
+    assert "in _fails" in str(cause) and 'raise ValueError("bad feed")' in str(cause)
+
+
+class _Unpicklable(Exception):
+    def __reduce__(self):
+        raise TypeError("no pickling")
+
+
+def _fails_unpicklably() -> None:
+    raise _Unpicklable("odd")
+
+
+def test_an_exception_that_cannot_be_pickled_comes_back_as_text() -> None:
+    with pytest.raises(forked.ForkedError, match="_Unpicklable: odd"):
+        forked.start(_fails_unpicklably).result()
+
+
+def test_a_process_that_dies_is_reported_not_waited_for_forever() -> None:
+    pending = forked.start(lambda: os._exit(3))
+    with pytest.raises(forked.ForkedError, match="ended without a result"):
+        pending.result()
+
+
+def test_close_ends_the_work_at_once() -> None:
+    started = time.monotonic()
+    pending = forked.start(lambda: time.sleep(60))
+    pending.close()
+    assert time.monotonic() - started < 10
+    pending.close()  # twice is harmless

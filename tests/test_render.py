@@ -103,8 +103,8 @@ def test_related_items_are_the_newest_sharing_an_agency_or_tag(entries: Path) ->
     st.integers(1, 6),
 )
 def test_related_items_are_the_newest_sharing_terms_on_any_site(items, limit: int) -> None:
-    # Many items with the same agencies and tags: related() makes their neighbours once
-    # per combination; each must still get what the definition gives it.
+    # Random agencies, tags and dates, with ties and shared terms: related() works on
+    # places in the chronology and each term's head only; it must give the definition.
     basic = site_of(BASIC)
     model = next(iter(basic.entries.values()))
     entries = [

@@ -151,23 +151,34 @@ def build(
     # without problems again.
     loaded, found = read_settings(entries_dir, layout)
     problems += found
+    from . import forked
+
+    # Which of the last build's files are still as written: some ten thousand stats,
+    # in a process of their own while this one checks and models the items.
+    files = len(record.files) if record is not None else 0
+    still = forked.start(partial(intact, out_dir, record), fork=files >= FORK_DATA_FROM)
     progress("checking")
-    site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
+    try:
+        site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
+    except BaseException:
+        still.close()
+        raise
     if site is None:
+        still.close()
         if cache is not None:
             cache.save()
         return None, problems
 
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
-    from . import forked, keys, urls
+    from . import keys, urls
     from .render import Previous, start_pages
     from .templating import TemplateCache, environment
     from .write import abandon, begin, finish, make_folders, put
 
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
-    kept = intact(out_dir, record)
+    kept = still.result()
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
     known = record.stats() if record else None
     templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None

@@ -160,11 +160,10 @@ def build(
     progress("checking")
     try:
         site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
-    except BaseException:
-        still.close()
-        raise
+        kept = still.result() if site is not None else {}
+    finally:
+        still.close()  # nothing left to stop once its result is in
     if site is None:
-        still.close()
         if cache is not None:
             cache.save()
         return None, problems
@@ -178,7 +177,6 @@ def build(
 
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
-    kept = still.result()
     previous = Previous(record.pages, kept, record.rows) if record else Previous()
     known = record.stats() if record else None
     templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None

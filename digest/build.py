@@ -151,7 +151,7 @@ def build(
     # without problems again.
     loaded, found = read_settings(entries_dir, layout)
     problems += found
-    from . import forked
+    from . import forked  # here: not on the start-up of a rebuild with nothing to do
 
     # Which of the last build's files are still as written: some ten thousand stats,
     # in a process of their own while this one checks and models the items.

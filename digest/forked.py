@@ -53,7 +53,9 @@ class Pending(Generic[T]):
         finally:
             status = self._reap()
         if not data:
-            raise ForkedError(f"the forked process ended without a result (status {status})")
+            code = os.waitstatus_to_exitcode(status)
+            how = f"exit code {code}" if code >= 0 else f"killed by signal {-code}"
+            raise ForkedError(f"the forked process ended without a result ({how})")
         ok, value, text = pickle.loads(data)
         if ok:
             return value

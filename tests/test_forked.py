@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import time
 
 import pytest
@@ -54,7 +55,10 @@ def test_an_exception_that_cannot_be_pickled_comes_back_as_text() -> None:
 
 def test_a_process_that_dies_is_reported_not_waited_for_forever() -> None:
     pending = forked.start(lambda: os._exit(3))
-    with pytest.raises(forked.ForkedError, match="ended without a result"):
+    with pytest.raises(forked.ForkedError, match=r"without a result \(exit code 3\)$"):
+        pending.result()
+    pending = forked.start(lambda: os.kill(os.getpid(), signal.SIGKILL))
+    with pytest.raises(forked.ForkedError, match=r"without a result \(killed by signal 9\)$"):
         pending.result()
 
 

@@ -365,8 +365,8 @@ def related(site: Site, limit: int = RELATED) -> dict[str, tuple[str, ...]]:
     term, never at the whole list (linear in the number of items, not quadratic)."""
     chronology = site.chronology
     rank = {eid: i for i, eid in enumerate(chronology)}
-    # Items as their places in the chronology: ints sort without a key function (that
-    # key, called some 15 times an item, was most of the cost).
+    # Items as their places in the chronology: ints sort without a key function, and
+    # the newest first is the smallest place.
     heads: dict[tuple[str, str], tuple[int, ...]] = {}
     for term in (*site.agency_terms, *site.tag_terms):
         heads[(term.kind, term.key)] = tuple(rank[eid] for eid in term.entries[: limit + 1])

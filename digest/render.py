@@ -777,12 +777,14 @@ def start_pages(
             (eid, previous.rows[s]) for eid, s in signatures.items() if s in previous.rows
         )
     pages = plan(site, renderer.views)
+    # Each page's file, made once: for what to render, and for the outputs (wait).
+    paths = [urls.output_file(page.url) for page in pages]
     if previous.keys:
         page_keys: list[bytes] | None = [renderer.key(page) for page in pages]
         todo = [
             page
-            for page, key in zip(pages, page_keys, strict=True)
-            if previous.keys.get(urls.output_file(page.url)) != key
+            for page, path, key in zip(pages, paths, page_keys, strict=True)
+            if previous.keys.get(path) != key
         ]
     else:
         # Nothing to reuse: every page is rendered, and the keys (kept for the next
@@ -794,7 +796,7 @@ def start_pages(
                 renderer.row_hash(eid)
         page_keys = None
         todo = beside_their_editions(site, pages)
-    job = PageJob(renderer, env, pages, page_keys, put, previous)
+    job = PageJob(renderer, env, pages, paths, page_keys, put, previous)
     job.start(todo, workers)
     return job
 
@@ -815,11 +817,12 @@ def beside_their_editions(site: Site, pages: Sequence[Page]) -> list[Page]:
 class PageJob:
     """Pages being rendered; `wait()` gives them."""
 
-    def __init__(self, renderer, env, pages, page_keys, put, previous) -> None:
+    def __init__(self, renderer, env, pages, paths, page_keys, put, previous) -> None:
         self.renderer = renderer
         self.previous = previous
         self.env = env
         self.pages = pages
+        self.paths = paths  # each page's output file
         self.page_keys = page_keys
         self.put = put
         self.todo: list[Page] = []
@@ -874,8 +877,7 @@ class PageJob:
         results = {page.url: one for page, one in zip(self.todo, made, strict=True)}
         outputs = []
         placed: dict[str, Placed] = {}
-        for page, key in zip(self.pages, self.page_keys, strict=True):
-            path = urls.output_file(page.url)
+        for page, path, key in zip(self.pages, self.paths, self.page_keys, strict=True):
             one = results.get(page.url)
             if put is not None and one is not None:
                 placed[path] = one

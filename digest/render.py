@@ -31,6 +31,7 @@ from .views import (
     Views,
     disclaimer,
     format_date,
+    heads,
     json_ld,
     make_views,
 )
@@ -113,22 +114,25 @@ class EffectiveMonth:
 
 @dataclass(frozen=True, slots=True)
 class Previous:
-    """What the last build into the same output folder left that rendering can reuse:
-    the key of every file still there as it was written, and the hash of every item's
-    list row (by item signature), both made under `fingerprint`."""
+    """What the last build into the same output folder left that rendering can reuse,
+    all made under `fingerprint`: the key of every file still there as it was written,
+    the hash of every item's list row (by item signature) and the hash of every agency's
+    and tag's head (Renderer.head_keys)."""
 
     fingerprint: bytes = b""
     keys: Mapping[str, bytes] = field(default_factory=dict)
     rows: Mapping[bytes, bytes] = field(default_factory=dict)
+    heads: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Pages:
-    """The rendered pages (an Output without data: the file there is still right) and
-    the row hashes by item signature, for the next build."""
+    """The rendered pages (an Output without data: the file there is still right), and
+    for the next build the row hashes by item signature and the heads' hashes."""
 
     outputs: tuple[Output, ...]
     rows: Mapping[bytes, bytes]
+    heads: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
     # Pages handed to the write stage as they were rendered (see start_pages), by path.
     placed: Mapping[str, Placed] = field(default_factory=dict)
 
@@ -264,6 +268,7 @@ class Renderer:
         self.site_signature = keys.join(self.signatures[eid] for eid in site.chronology)
         self._entry_hash = keys.hasher(self.fingerprint, "entry")
         self.edition_index = {e.key: i for i, e in enumerate(site.editions)}
+        self._head_keys: dict[tuple[str, str], bytes] | None = None
 
     def link(self, url: str) -> str:
         """An href under the base path."""
@@ -300,6 +305,55 @@ class Renderer:
         found = self.row_hashes.get(eid)
         if found is None:
             found = self.row_hashes[eid] = keys.digest(self.row(eid))
+        return found
+
+    def head_keys(self) -> dict[tuple[str, str], bytes]:
+        """Per agency and tag, by (kind, key): a hash of its head (views.heads), the only
+        items through which it gives related items. Of each: its id, its row's hash, and
+        what places it in the chronology, which orders any two items by their own date,
+        edition, section, order and id, whatever other items there are."""
+        if self._head_keys is None:
+            entries = self.site.entries
+            found = {}
+            for name, ids in heads(self.site).items():
+                parts: list[bytes | str] = []
+                for eid in ids:
+                    e = entries[eid]
+                    place = f"{e.date.toordinal()} {e.edition} {e.category} {e.order}"
+                    parts += [eid, place, self.row_hash(eid)]
+                found[name] = keys.digest(*parts)
+            self._head_keys = found
+        return self._head_keys
+
+    def page_keys(self, pages: Sequence[Page], paths: Sequence[str], previous: Previous) -> list:
+        """The key of each page (its file is `paths[i]`), as `key` makes it; but an item
+        page's key is the one its file was written with (`previous.keys`) when nothing
+        it is made of can have changed, which spares making the related lists and the
+        keys of ten thousand item pages when one item was edited.
+
+        An item page is made of the item (its signature), and the rows of its related
+        items, chosen from its agencies' and tags' heads. So its key is still the last
+        one when its signature is one the last build had (`previous.rows`) and each of
+        its terms' heads hashes as it did (`head_keys`, `previous.heads`): then its terms
+        are the same, their heads hold the same items in the same order with the same
+        rows, and the same related items follow."""
+        if previous.fingerprint != self.fingerprint or not previous.heads:
+            return [self.key(page) for page in pages]
+        now = self.head_keys()
+        stale: set[str] = set()  # the items of every term whose head changed
+        for term in (*self.site.agency_terms, *self.site.tag_terms):
+            name = (term.kind, term.key)
+            if previous.heads.get(name) != now[name]:
+                stale.update(term.entries)
+        sig, known, written = self.signatures, previous.rows, previous.keys
+        found = []
+        for page, path in zip(pages, paths, strict=True):
+            if page.kind == "entry" and page.key not in stale and sig[page.key] in known:
+                kept = written.get(path)
+                if kept is not None:
+                    found.append(kept)
+                    continue
+            found.append(self.key(page))
         return found
 
     def key(self, page: Page) -> bytes:
@@ -780,7 +834,7 @@ def start_pages(
     # Each page's file, made once: for what to render, and for the outputs (wait).
     paths = [urls.output_file(page.url) for page in pages]
     if previous.keys:
-        page_keys: list[bytes] | None = [renderer.key(page) for page in pages]
+        page_keys: list[bytes] | None = renderer.page_keys(pages, paths, previous)
         todo = [
             page
             for page, path, key in zip(pages, paths, page_keys, strict=True)
@@ -887,8 +941,9 @@ class PageJob:
         extra = robots(site)
         outputs.append(Output(extra.path, extra.data, keys.digest(extra.data)))
         signatures = renderer.signatures
+        heads = renderer.head_keys()
         rows = {signatures[eid]: h for eid, h in renderer.row_hashes.items()}
-        return Pages(tuple(outputs), rows, placed)
+        return Pages(tuple(outputs), rows, heads, placed)
 
 
 def _start_methods() -> list[str]:

@@ -14,7 +14,6 @@ import datetime
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 from typing import TypeVar
 
 from markupsafe import Markup
@@ -191,7 +190,7 @@ class Views:
     agency_groups: tuple[AgencyGroup, ...]
     sections: tuple[TermView, ...]
     tags: tuple[TermView, ...]
-    related: Mapping[str, tuple[str, ...]]
+    related: Mapping[str, tuple[str, ...]]  # made when first asked for, as items
 
     def listed(self, terms: tuple[TermView, ...]) -> tuple[TermView, ...]:
         """The terms that have items, hence pages."""
@@ -315,7 +314,7 @@ def make_views(site: Site) -> Views:
         agency_groups=groups,
         sections=tuple(term_view(t, urls.section(t.slug)) for t in site.section_terms),
         tags=tuple(term_view(t, urls.tag(t.slug)) for t in site.tag_terms),
-        related=MappingProxyType(related(site)),
+        related=Lazy(dict.fromkeys(site.chronology), related_finder(site)),
     )
 
 
@@ -358,30 +357,48 @@ def _edition(
 
 
 def related(site: Site, limit: int = RELATED) -> dict[str, tuple[str, ...]]:
-    """Per item, up to `limit` other items sharing an agency or a tag, newest first.
+    """Per item, up to `limit` other items sharing an agency or a tag, newest first."""
+    of = related_finder(site, limit)
+    return {eid: of(eid) for eid in site.chronology}
+
+
+def related_finder(site: Site, limit: int = RELATED) -> Callable[[str], tuple[str, ...]]:
+    """A function giving one item's related items (as `related` gives them), for a
+    build that needs the lists of only some items.
 
     Each term lists its items newest first, so the newest `limit` neighbours through a
-    term are among the first `limit + 1` of its list: an item looks at that many per
-    term, never at the whole list (linear in the number of items, not quadratic)."""
+    term are among the first `limit + 1` of its list (its head, see `heads`): an item
+    looks at that many per term, never at the whole list (linear in the number of
+    items, not quadratic). An item's list is therefore made of its terms' heads alone,
+    which is what lets a rebuild know which lists may have changed (Renderer.keys)."""
     chronology = site.chronology
     rank = {eid: i for i, eid in enumerate(chronology)}
     # Items as their places in the chronology: ints sort without a key function, and
     # the newest first is the smallest place.
-    heads: dict[tuple[str, str], tuple[int, ...]] = {}
-    for term in (*site.agency_terms, *site.tag_terms):
-        heads[(term.kind, term.key)] = tuple(rank[eid] for eid in term.entries[: limit + 1])
-    result: dict[str, tuple[str, ...]] = {}
+    places = {term: tuple(rank[eid] for eid in ids) for term, ids in heads(site, limit).items()}
     entries = site.entries
-    for place, eid in enumerate(chronology):
+    nothing: tuple[int, ...] = ()
+
+    def of(eid: str) -> tuple[str, ...]:
         entry = entries[eid]
         found: set[int] = set()
         for key in entry.agencies:
-            found.update(heads.get(("agency", key), ()))
+            found.update(places.get(("agency", key), nothing))
         for key in entry.tags:
-            found.update(heads.get(("tag", key), ()))
-        found.discard(place)
-        result[eid] = tuple([chronology[i] for i in sorted(found)[:limit]])
-    return result
+            found.update(places.get(("tag", key), nothing))
+        found.discard(rank[eid])
+        return tuple([chronology[i] for i in sorted(found)[:limit]])
+
+    return of
+
+
+def heads(site: Site, limit: int = RELATED) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Per agency and tag, by (kind, key): its newest `limit + 1` items, the only ones
+    through which it gives related items."""
+    return {
+        (term.kind, term.key): term.entries[: limit + 1]
+        for term in (*site.agency_terms, *site.tag_terms)
+    }
 
 
 def disclaimer(site: Site) -> Markup:

@@ -12,13 +12,21 @@ from pathlib import Path
 import jinja2
 import pytest
 from conftest import BASIC, SHIPPED
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from digest import keys, urls
 from digest.build import check
 from digest.markup import describe
 from digest.model import build_site
-from digest.render import Renderer, beside_their_editions, pager, plan, render_pages
+from digest.render import (
+    Previous,
+    Renderer,
+    beside_their_editions,
+    pager,
+    plan,
+    render_pages,
+)
 from digest.templating import environment
 from digest.theme import project_folder
 from digest.views import format_date, iso_date, json_ld, related
@@ -123,6 +131,131 @@ def test_related_items_are_the_newest_sharing_terms_on_any_site(items, limit: in
     assert problems == []
     found = related(site, limit)
     assert found == {eid: naive_related(site, eid, limit) for eid in site.entries}
+
+
+# An item of a random site: (edition, day of March 2023, category, agencies, tags,
+# whether it is given an order (its number, unique in the site), body).
+ITEM = st.tuples(
+    st.sampled_from(["2023-04", "2023-05"]),
+    st.integers(1, 4),  # few days: many ties, broken by edition, section, order and id
+    st.sampled_from(["regulation", "enforcement", "cases"]),
+    st.lists(st.sampled_from(["CAC", "MIIT", "SPP"]), min_size=1, max_size=2, unique=True),
+    st.lists(st.sampled_from(["pipl", "apps", "ai"]), max_size=2, unique=True),
+    st.booleans(),
+    st.sampled_from(["<p>One.</p>\n", "<p>Two.</p>\n"]),
+)
+# An edit of item n: removed (None), made anew (-1), or one of its fields (0-6) set to
+# that field of a random item.
+EDIT = st.one_of(st.none(), st.tuples(st.integers(-1, 6), ITEM))
+
+
+def random_site(basic, items: dict[int, tuple]):
+    model = next(iter(basic.entries.values()))
+    entries = [
+        dataclasses.replace(
+            model,
+            id=f"item-{n}",
+            path=f"{edition}/item-{n}.md",
+            edition=edition,
+            date=datetime.date(2023, 3, day),
+            category=category,
+            agencies=tuple(agencies),
+            tags=tuple(tags),
+            order=n if ordered else None,
+            html=html,
+        )
+        for n, (edition, day, category, agencies, tags, ordered, html) in items.items()
+    ]
+    site, problems = build_site(basic.config, basic.agencies, entries, [])
+    assert problems == []
+    return site
+
+
+def edited(items: dict[int, tuple], edits: dict[int, tuple | None]) -> dict[int, tuple]:
+    after = dict(items)
+    for n, edit in edits.items():
+        if edit is None:
+            after.pop(n, None)
+        elif edit[0] < 0 or n not in after:
+            after[n] = edit[1]
+        else:
+            field = edit[0]
+            after[n] = (*after[n][:field], edit[1][field], *after[n][field + 1 :])
+    return after or items
+
+
+ONE = "<p>One.</p>\n"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.dictionaries(st.integers(0, 30), ITEM, min_size=1, max_size=25),
+    st.dictionaries(st.integers(0, 30), EDIT, max_size=4),
+)
+# Item 0 changes agency but stays at the head of tag pipl: item 1's related row for it
+# changes, though pipl's head holds the same items in the same order.
+@example(
+    {0: ("2023-04", 4, "cases", ("CAC",), ("pipl",), False, ONE)}
+    | {1: ("2023-04", 1, "cases", ("SPP",), ("pipl",), False, ONE)},
+    {0: (3, ("2023-04", 1, "cases", ("MIIT",), (), False, ONE))},
+)
+# Item 5 is given an order, which puts it before item 2 (same day and section): item 1
+# relates to both, through two terms whose heads each hold the same items as before.
+@example(
+    {5: ("2023-04", 2, "cases", ("CAC",), (), False, ONE)}
+    | {2: ("2023-04", 2, "cases", ("SPP",), (), False, ONE)}
+    | {1: ("2023-04", 1, "cases", ("CAC", "SPP"), (), False, ONE)},
+    {5: (5, ("2023-04", 1, "cases", ("MIIT",), (), True, ONE))},
+)
+def test_page_keys_kept_from_the_last_build_are_the_keys_made_afresh(before, edits) -> None:
+    # Renderer.page_keys keeps an item page's last key when its signature and its terms'
+    # heads are as they were. After any edit (an item added, removed, moved in time or
+    # to another edition, reordered, retagged, rewritten), every page's key must be the
+    # one `key` makes.
+    basic = site_of(BASIC)
+    fingerprint = b"f" * 16
+    old = random_site(basic, before)
+    last = Renderer(old, env(), fingerprint, keys.item_signatures(old, {}))
+    pages = plan(old, last.views)
+    paths = [urls.output_file(page.url) for page in pages]
+    written = {path: last.key(page) for page, path in zip(pages, paths, strict=True)}
+    rows = {last.signatures[eid]: h for eid, h in last.row_hashes.items()}
+    previous = Previous(fingerprint, written, rows, last.head_keys())
+
+    new = random_site(basic, edited(before, edits))
+    signatures = keys.item_signatures(new, {})
+    now = Renderer(new, env(), fingerprint, signatures)
+    now.row_hashes.update((eid, rows[s]) for eid, s in signatures.items() if s in rows)
+    pages = plan(new, now.views)
+    paths = [urls.output_file(page.url) for page in pages]
+    fresh = Renderer(new, env(), fingerprint, signatures)
+    assert now.page_keys(pages, paths, previous) == [fresh.key(page) for page in pages]
+
+
+def test_page_keys_of_items_nothing_changed_for_are_kept(monkeypatch) -> None:
+    # The point of page_keys: after an edit of one item's body, the other items' pages
+    # keep their keys without `key` being asked (their related lists are not made).
+    site = site_of(SHIPPED)
+    fingerprint = b"f" * 16
+    signatures = keys.item_signatures(site, {})
+    last = Renderer(site, env(), fingerprint, signatures)
+    pages = plan(site, last.views)
+    paths = [urls.output_file(page.url) for page in pages]
+    written = {path: last.key(page) for page, path in zip(pages, paths, strict=True)}
+    rows = {signatures[eid]: h for eid, h in last.row_hashes.items()}
+    previous = Previous(fingerprint, written, rows, last.head_keys())
+    changed = site.chronology[0]
+    signatures = {**signatures, changed: b"x" * 16}  # as if its body had been edited
+    now = Renderer(site, env(), fingerprint, signatures)
+    now.row_hashes.update((eid, rows[s]) for eid, s in signatures.items() if s in rows)
+    asked = []
+    made = now.key
+    monkeypatch.setattr(now, "key", lambda page: asked.append(page) or made(page))
+    found = now.page_keys(pages, paths, previous)
+    assert [page.key for page in asked if page.kind == "entry"] == [changed]
+    for page, key in zip(pages, found, strict=True):
+        if page.kind == "entry" and page.key != changed:
+            assert key == written[urls.output_file(page.url)]
 
 
 def test_the_pager_shows_the_ends_and_a_window() -> None:

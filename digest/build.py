@@ -21,12 +21,12 @@ from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
-from . import hashes
+from . import forked, hashes
 from .cache import code_fingerprint
 from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, read_settings, walk
 from .output import Output, Written
 from .problems import Problem
-from .record import Record, intact, read_record, save_record
+from .record import Record, kept_files, missing, read_record, save_record
 from .sources import Source, read_sources
 from .theme import find_theme, read_static, templates_fingerprint
 
@@ -129,38 +129,38 @@ def build(
     written and the previous site stays as it was."""
     progress = options.progress or (lambda stage: None)
     progress("reading")
-    layout, problems = walk(entries_dir)
-    sources, found = read_sources(Path(entries_dir), layout.items, options.cache_dir)
-    problems += found
-    theme = find_theme(entries_dir)
-    static = read_static(theme.static)
-    shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
-    # The items as one part: each hash (16 bytes) then its path, which has no NUL.
-    items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
-    inputs = hashes.digest(shared, items, *static_keys(static))
-    # /effective/ is "as of" SOURCE_DATE_EPOCH when it is set: a new one is a new input
-    # (only that page's key changes with it; see Renderer.key).
-    inputs = hashes.digest(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
     record = read_record(options.cache_dir, out_dir)
-    if not problems and _unchanged(record, inputs, out_dir):
-        return Built(record.items, record.editions, record.pages_count, _kept(record)), []
-
-    # The settings files are parsed only now. Nothing is lost by not parsing them above:
-    # a record is saved only by a build without problems, so settings files with the
-    # bytes it recorded (read the same checked way, see _shared_fingerprint) parse
-    # without problems again.
-    loaded, found = read_settings(entries_dir, layout)
-    problems += found
-    from . import forked  # here: not on the start-up of a rebuild with nothing to do
-
-    # Which of the last build's files are still as written: some ten thousand stats,
-    # in a process of their own while this one checks and models the items.
-    files = len(record.files) if record is not None else 0
-    still = forked.start(partial(intact, out_dir, record), fork=files >= FORK_DATA_FROM)
-    progress("checking")
+    # Which of the last build's files are still as written: some ten thousand stats, in
+    # a process of their own while this one reads the inputs (and, if any changed,
+    # checks and models the items). The one answer serves both ways out below.
+    count = len(record.files) if record is not None else 0
+    still = forked.start(partial(missing, out_dir, record), fork=count >= FORK_DATA_FROM)
     try:
+        layout, problems = walk(entries_dir)
+        sources, found = read_sources(Path(entries_dir), layout.items, options.cache_dir)
+        problems += found
+        theme = find_theme(entries_dir)
+        static = read_static(theme.static)
+        shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
+        # The items as one part: each hash (16 bytes) then its path, which has no NUL.
+        items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
+        inputs = hashes.digest(shared, items, *static_keys(static))
+        # /effective/ is "as of" SOURCE_DATE_EPOCH when it is set: a new one is a new
+        # input (only that page's key changes with it; see Renderer.key).
+        inputs = hashes.digest(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
+        # Nothing to do: the same inputs as the last build, and its files all as written.
+        if not problems and record is not None and record.inputs == inputs and not still.result():
+            return Built(record.items, record.editions, record.pages_count, _kept(record)), []
+
+        # The settings files are parsed only now. Nothing is lost by not parsing them
+        # above: a record is saved only by a build without problems, so settings files
+        # with the bytes it recorded (read the same checked way, see
+        # _shared_fingerprint) parse without problems again.
+        loaded, found = read_settings(entries_dir, layout)
+        problems += found
+        progress("checking")
         site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
-        kept = still.result() if site is not None else {}
+        kept = kept_files(record, still.result()) if site is not None else {}
     finally:
         still.close()  # nothing left to stop once its result is in
     if site is None:
@@ -177,7 +177,7 @@ def build(
 
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
-    previous = Previous(record.pages, kept, record.rows) if record else Previous()
+    previous = Previous(record.pages, kept, record.rows, record.heads) if record else Previous()
     known = record.stats() if record else None
     templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
@@ -221,7 +221,16 @@ def build(
         raise
     html = sum(1 for o in outputs if o.path.endswith(".html"))
     files = {o.path: (o.key, written.stats[o.path]) for o in outputs}
-    new = Record(inputs, pages_key, files, pages.rows, len(site.entries), len(site.editions), html)
+    new = Record(
+        inputs,
+        pages_key,
+        files,
+        pages.rows,
+        pages.heads,
+        len(site.entries),
+        len(site.editions),
+        html,
+    )
     save_record(options.cache_dir, out_dir, new)
     return Built(len(site.entries), len(site.editions), html, written), []
 
@@ -286,15 +295,6 @@ def _shared_fingerprint(
         parts += [rel, b"\0missing" if data is None else data]
     parts += [f"drafts={options.drafts}", f"base_url={options.base_url}"]
     return hashes.digest(*parts)
-
-
-def _unchanged(record: Record | None, inputs: bytes, out_dir: Path) -> bool:
-    """Whether the last build read exactly these inputs and its files are all there."""
-    return (
-        record is not None
-        and record.inputs == inputs
-        and len(intact(out_dir, record)) == len(record.files)
-    )
 
 
 def _kept(record: Record) -> Written:

@@ -6,19 +6,22 @@ data files while the other renders. The work is inherited by fork (the model is 
 pickled); only its result comes back, pickled, through a pipe.
 
 A bare fork and a pipe, not a one-worker process pool: the pool's queues, threads and
-imports cost a rebuild of one item more than the work it hands over."""
+imports cost a rebuild of one item more than the work it hands over. (A rebuild with
+nothing to do forks too, so this module imports only what every use needs.)"""
 
 from __future__ import annotations
 
 import contextlib
 import os
 import pickle
-import signal
-import traceback
-from collections.abc import Callable
-from typing import Generic, TypeVar
 
-T = TypeVar("T")
+# typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 
 class ForkedError(RuntimeError):
@@ -26,7 +29,7 @@ class ForkedError(RuntimeError):
     ended without sending anything."""
 
 
-class Pending(Generic[T]):
+class Pending:
     """Work started elsewhere (or, without fork, done at once); `result()` waits."""
 
     def __init__(self, work: Callable[[], T], fork: bool = True) -> None:
@@ -45,7 +48,8 @@ class Pending(Generic[T]):
         self._pid, self._fd = pid, read_end
 
     def result(self) -> T:
-        """The work's result; its exception, if it raised one."""
+        """The work's result (the same one each time asked); its exception, if it raised
+        one."""
         if not self._pid:
             return self._value  # type: ignore[return-value]
         try:
@@ -58,6 +62,7 @@ class Pending(Generic[T]):
             raise ForkedError(f"the forked process ended without a result ({how})")
         ok, value, text = pickle.loads(data)
         if ok:
+            self._value = value
             return value
         # The child's traceback, as text (a traceback cannot be pickled), as the cause.
         raise value from ForkedError(text)
@@ -66,6 +71,8 @@ class Pending(Generic[T]):
         """Stop the work (after a failure elsewhere): the process is ended, not waited
         for to finish."""
         if self._pid:
+            import signal
+
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self._pid, signal.SIGKILL)
             self._reap()
@@ -77,7 +84,7 @@ class Pending(Generic[T]):
         return status
 
 
-def start(work: Callable[[], T], fork: bool = True) -> Pending[T]:
+def start(work: Callable[[], T], fork: bool = True) -> Pending:
     """Start `work` in a forked process and return at once (with `fork` False, or where
     processes cannot fork, do it now)."""
     return Pending(work, fork)
@@ -91,6 +98,8 @@ def _child(work: Callable[[], object], fd: int) -> None:
         try:
             data = pickle.dumps((True, work(), ""), pickle.HIGHEST_PROTOCOL)
         except BaseException as error:
+            import traceback
+
             code = 1
             text = "".join(traceback.format_exception(error))
             try:

@@ -18,7 +18,7 @@ from pathlib import Path
 from .cache import read_blob, write_blob
 from .output import Stat, stat_of
 
-_FORMAT = "record-1"
+_FORMAT = "record-2"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class Record:
     pages: bytes  # the fingerprint every page key was made with (keys.pages_fingerprint)
     files: Mapping[str, tuple[bytes, Stat]]  # path -> (key, stat when written)
     rows: Mapping[bytes, bytes]  # item signature -> hash of its list row
+    heads: Mapping[tuple[str, str], bytes]  # (kind, key) -> Renderer.head_keys
     items: int
     editions: int
     pages_count: int
@@ -49,15 +50,15 @@ def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
         return None
     value = read_blob(_path(cache_dir, out_dir), _FORMAT)
     try:
-        inputs, pages, files, rows, items, editions, count = value  # type: ignore[misc]
+        inputs, pages, files, rows, heads, items, editions, count = value  # type: ignore[misc]
     except (TypeError, ValueError):
         return None
     # The files as marshal gave them back, path -> (key, stat) tuples: checked for their
     # type only, since the checksum stands for the rest, and copying 10,000 of them
     # would cost more than all of a rebuild with nothing to do.
-    if not isinstance(files, dict) or not isinstance(rows, dict):
+    if not isinstance(files, dict) or not isinstance(rows, dict) or not isinstance(heads, dict):
         return None
-    return Record(inputs, pages, files, rows, items, editions, count)
+    return Record(inputs, pages, files, rows, heads, items, editions, count)
 
 
 def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
@@ -69,6 +70,7 @@ def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
         record.pages,
         dict(record.files),
         dict(record.rows),
+        dict(record.heads),
         record.items,
         record.editions,
         record.pages_count,
@@ -76,18 +78,28 @@ def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
     write_blob(_path(cache_dir, out_dir), _FORMAT, value)
 
 
-def intact(out_dir: Path, record: Record | None) -> dict[str, bytes]:
-    """Path -> key of each recorded file that is still in `out_dir` as it was written
-    (same size, modification time and inode)."""
+def missing(out_dir: Path, record: Record | None) -> list[str]:
+    """The recorded files that are no longer in `out_dir` as they were written: changed,
+    replaced or gone (by size, modification time and inode)."""
     if record is None:
-        return {}
-    found = {}
+        return []
+    found = []
     top = os.path.abspath(out_dir)
-    for path, (key, st) in record.files.items():
+    for path, (_key, st) in record.files.items():
         try:
             now = stat_of(os.stat(f"{top}/{path}"))
         except OSError:
-            continue
-        if now == st:
-            found[path] = key
+            now = None
+        if now != st:
+            found.append(path)
     return found
+
+
+def kept_files(record: Record | None, missing: list[str]) -> dict[str, bytes]:
+    """Path -> key of each recorded file but the `missing` ones (see `missing`)."""
+    if record is None:
+        return {}
+    if not missing:
+        return {path: key for path, (key, _st) in record.files.items()}
+    gone = set(missing)
+    return {path: key for path, (key, _st) in record.files.items() if path not in gone}

@@ -215,6 +215,26 @@ def test_forked_feeds_data_and_output_stats_equal_the_work_done_in_process(
     assert tree(site / "out") == tree(site / "cold")
 
 
+def test_a_forked_look_at_the_output_finds_a_file_edited_when_no_input_changed(
+    site: Path, monkeypatch
+) -> None:
+    # The look at the last output runs beside the reading of the inputs, in a process
+    # of its own on a big site: with every input as it was, its answer alone decides
+    # between stopping at once and making the edited file again.
+    from digest import build as build_module
+
+    monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)
+    run(site, "out")
+    page = site / "out" / "agencies" / "index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"tampered")
+    assert run(site, "out").written.written == 1
+    assert page.read_bytes() == good
+    before = mtimes(site / "out")
+    assert run(site, "out").written.written == 0
+    assert mtimes(site / "out") == before
+
+
 def test_unchanged_files_keep_their_mtime_when_the_site_is_rewritten(site: Path) -> None:
     run(site, "out")
     style = site / "out" / "static" / "style.css"

@@ -3,14 +3,19 @@ through the content-hash cache, and spread over the cores when there are many fi
 check. The result is exactly what a sequential, uncached run gives.
 
 The files are read by sources.py; one it did not read (unchanged since the last run)
-is read here only if the cache has no checked item for its content hash."""
+is read here only if the cache has no checked item for its content hash. The ones it
+did read (changed or new: most likely not in the cache) are checked, when they are few,
+in a forked process while this one reads the cache: after an edit, markdown-it's import
+and the parsing are then off the path that the rest of the build waits on."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Mapping
+from functools import partial
 from pathlib import Path
 
+from . import forked
 from .cache import EntryCache, pack_shared, paused_gc, unpack
 from .load import read_bytes, split_entry
 from .problems import Problem
@@ -55,11 +60,32 @@ def check_sources(
     results: dict[str, Result] = {}
     todo: list[tuple[str, str, bytes]] = []
     keys: list[bytes] = []
-    with paused_gc():  # the cache's items: see paused_gc
-        hits = [cache.get(s.rel, s.key) for s in sources] if cache else [None] * len(sources)
+    # The files sources.py read (changed or new), checked in a forked process while the
+    # cache is read, when they are few and the cache is big enough to hide them behind.
+    read = [(s.rel, s.edition, s.data) for s in sources if s.data is not None]
+    early = None
+    if cache is not None and 0 < len(read) < PARALLEL_FROM <= len(sources):
+        early = forked.start(partial(_check_chunk, read, agencies))
+    ahead: dict[str, tuple] = {}  # path -> the result of its bytes as read, packed
+    try:
+        with paused_gc():  # the cache's items: see paused_gc
+            hits = [cache.get(s.rel, s.key) for s in sources] if cache else [None] * len(sources)
+        if early is not None and any(
+            hit is None for s, hit in zip(sources, hits, strict=True) if s.data is not None
+        ):
+            ahead = dict(zip([rel for rel, _e, _d in read], early.result(), strict=True))
+    finally:
+        if early is not None:
+            early.close()  # stopped, when the cache had them all (files only touched)
     for source, hit in zip(sources, hits, strict=True):
         if hit is not None:
             results[source.rel] = hit
+            continue
+        packed = ahead.get(source.rel)
+        if packed is not None:  # checked from these very bytes (source.data)
+            results[source.rel] = unpack(packed)
+            if cache is not None:
+                cache.put_packed(source.rel, source.key, packed)
             continue
         data, key = source.data, source.key
         if data is None:

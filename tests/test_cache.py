@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import concurrent.futures
 import gc
+import os
 import shutil
+import time
+import types
 import weakref
 from pathlib import Path
 
 import pytest
 
-from digest import items
+from digest import forked, items, sources
 from digest.build import Options, check
 from digest.cache import ENTRIES_DIR, paused_gc
 
@@ -83,6 +86,38 @@ def test_parallel_check_equals_sequential(entries: Path, monkeypatch) -> None:
     parallel = check(entries)
     assert pools == [2]
     assert parallel == sequential
+
+
+def test_files_read_again_are_checked_while_the_cache_is_read(
+    entries: Path, tmp_path: Path, monkeypatch
+) -> None:
+    # A few files changed since the last run, on a site with many items: checked in a
+    # forked process while this one reads the cache, with the result a cold check gives,
+    # problems included. (Every reading happens a minute from now, so that the files,
+    # copied just now, are not racy: only the edited ones are read again.)
+    real = time.time_ns
+    monkeypatch.setattr(sources, "time", types.SimpleNamespace(time_ns=lambda: real() + 60 * 10**9))
+    monkeypatch.setattr(items, "PARALLEL_FROM", 5)  # "many items": 30 here
+    started = []
+    start = forked.start
+    monkeypatch.setattr(
+        forked, "start", lambda work, fork=True: started.append(work) or start(work)
+    )
+    cache = tmp_path / "cache"
+    check(entries, Options(cache_dir=cache))
+    assert started == []  # every file read: more than a few, checked as usual
+    first, second = sorted((entries / "2023-04").glob("*.md"))[:2]
+    first.write_text(first.read_text().replace("title: ", "title: Revised ", 1))
+    second.write_text(second.read_text() + "\nOne more sentence.\n")
+    warm = check(entries, Options(cache_dir=cache))
+    assert len(started) == 1
+    assert warm == check(entries)
+    second.write_text(second.read_text().replace("date: ", "date: 2023-13-40\nx: ", 1))
+    assert check(entries, Options(cache_dir=cache)) == check(entries)
+    assert len(started) == 2
+    os.utime(first)  # touched only: read again, and found in the cache as it is
+    assert check(entries, Options(cache_dir=cache)) == check(entries)
+    assert len(started) == 3
 
 
 class _Node:

@@ -25,6 +25,9 @@ from .validate import Entry, validate_entry
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 400
+# From this many items, reading the cache takes longer than forking a process to check
+# the few files read again (and importing markdown-it there): see check_sources.
+AHEAD_FROM = 400
 
 Result = tuple[Entry | None, tuple[Problem, ...]]
 
@@ -64,7 +67,7 @@ def check_sources(
     # cache is read, when they are few and the cache is big enough to hide them behind.
     read = [(s.rel, s.edition, s.data) for s in sources if s.data is not None]
     early = None
-    if cache is not None and 0 < len(read) < PARALLEL_FROM <= len(sources):
+    if cache is not None and 0 < len(read) < PARALLEL_FROM and len(sources) >= AHEAD_FROM:
         early = forked.start(partial(_check_chunk, read, agencies))
     ahead: dict[str, tuple] = {}  # path -> the result of its bytes as read, packed
     try:

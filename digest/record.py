@@ -95,11 +95,11 @@ def missing(out_dir: Path, record: Record | None) -> list[str]:
     return found
 
 
-def kept_files(record: Record | None, missing: list[str]) -> dict[str, bytes]:
-    """Path -> key of each recorded file but the `missing` ones (see `missing`)."""
+def kept_files(record: Record | None, gone: list[str]) -> dict[str, bytes]:
+    """Path -> key of each recorded file but those `gone` (as `missing` gives them)."""
     if record is None:
         return {}
-    if not missing:
+    if not gone:
         return {path: key for path, (key, _st) in record.files.items()}
-    gone = set(missing)
-    return {path: key for path, (key, _st) in record.files.items() if path not in gone}
+    left_out = set(gone)
+    return {path: key for path, (key, _st) in record.files.items() if path not in left_out}

@@ -97,7 +97,8 @@ def test_files_read_again_are_checked_while_the_cache_is_read(
     # copied just now, are not racy: only the edited ones are read again.)
     real = time.time_ns
     monkeypatch.setattr(sources, "time", types.SimpleNamespace(time_ns=lambda: real() + 60 * 10**9))
-    monkeypatch.setattr(items, "PARALLEL_FROM", 5)  # "many items": 30 here
+    monkeypatch.setattr(items, "AHEAD_FROM", 5)  # "many items": 30 here
+    monkeypatch.setattr(items, "PARALLEL_FROM", 5)  # "few", the 2 edited, not all 30
     started = []
     start = forked.start
     monkeypatch.setattr(

@@ -90,6 +90,13 @@ def registry_fingerprint(agencies: Mapping[str, object] | None) -> str:
     return hashlib.blake2b("\0".join(sorted(agencies)).encode(), digest_size=16).hexdigest()
 
 
+def folder_file(cache_dir: Path, kind: str, folder: Path) -> Path:
+    """The cache file of this kind kept for one folder (the entries read, the output
+    written), named by a hash of the folder's absolute path: `KIND-HASH.bin`."""
+    name = hashlib.blake2b(os.fsencode(os.path.abspath(folder)), digest_size=8).hexdigest()
+    return Path(cache_dir) / f"{kind}-{name}.bin"
+
+
 def read_blob(path: Path, fingerprint: str) -> object | None:
     """The value saved at `path` with `fingerprint`, or None when the file is missing,
     damaged, or was written for another fingerprint."""

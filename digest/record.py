@@ -9,13 +9,12 @@ build; a file that is not as recorded (edited, deleted, replaced) is made again.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import read_blob, write_blob
+from .cache import folder_file, read_blob, write_blob
 from .output import Stat, stat_of
 
 _FORMAT = "record-2"
@@ -39,16 +38,11 @@ class Record:
         return {path: st for path, (_key, st) in self.files.items()}
 
 
-def _path(cache_dir: Path, out_dir: Path) -> Path:
-    name = hashlib.blake2b(os.fsencode(os.path.abspath(out_dir)), digest_size=8).hexdigest()
-    return Path(cache_dir) / f"build-{name}.bin"
-
-
 def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
     """The record of the last build into `out_dir`, or None."""
     if cache_dir is None:
         return None
-    value = read_blob(_path(cache_dir, out_dir), _FORMAT)
+    value = read_blob(folder_file(cache_dir, "build", out_dir), _FORMAT)
     try:
         inputs, pages, files, rows, heads, items, editions, count = value  # type: ignore[misc]
     except (TypeError, ValueError):
@@ -75,7 +69,7 @@ def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
         record.editions,
         record.pages_count,
     )
-    write_blob(_path(cache_dir, out_dir), _FORMAT, value)
+    write_blob(folder_file(cache_dir, "build", out_dir), _FORMAT, value)
 
 
 def missing(out_dir: Path, record: Record | None) -> list[str]:

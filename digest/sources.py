@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .cache import read_blob, write_blob
+from .cache import folder_file, read_blob, write_blob
 from .load import read_file
 from .problems import Problem
 
@@ -69,7 +69,7 @@ def read_sources(
     The stats of this run are kept in `cache_dir` for the next one (rewritten only when
     they changed, so a run with nothing to do writes nothing)."""
     start = time.time_ns()  # before any file is looked at: see RACY_NS
-    path = _path(cache_dir, root) if cache_dir is not None else None
+    path = folder_file(cache_dir, "sources", root) if cache_dir is not None else None
     known, since = _read_known(path, root)
     problems: list[Problem] = []
     sources = []
@@ -105,11 +105,6 @@ def read_sources(
     if path is not None and (trusted < len(sources) or now.keys() != known.keys()):
         write_blob(path, _FORMAT, (os.path.abspath(root), start, now))
     return tuple(sources), problems
-
-
-def _path(cache_dir: Path, root: Path) -> Path:
-    name = hashlib.blake2b(os.fsencode(os.path.abspath(root)), digest_size=8).hexdigest()
-    return Path(cache_dir) / f"sources-{name}.bin"
 
 
 def _read_known(path: Path | None, root: Path) -> tuple[dict[str, Known], int]:

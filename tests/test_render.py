@@ -97,42 +97,6 @@ def test_related_items_are_the_newest_sharing_an_agency_or_tag(entries: Path) ->
     )
 
 
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 28),  # day of March 2023
-            st.lists(st.sampled_from(["CAC", "MIIT", "SPP"]), min_size=1, max_size=2, unique=True),
-            st.lists(st.sampled_from(["pipl", "apps", "ai"]), max_size=2, unique=True),
-        ),
-        min_size=1,
-        max_size=25,
-    ),
-    st.integers(1, 6),
-)
-def test_related_items_are_the_newest_sharing_terms_on_any_site(items, limit: int) -> None:
-    # Random agencies, tags and dates, with ties and shared terms: related() works on
-    # places in the chronology and each term's head only; it must give the definition.
-    basic = site_of(BASIC)
-    model = next(iter(basic.entries.values()))
-    entries = [
-        dataclasses.replace(
-            model,
-            id=f"item-{n}",
-            path=f"2023-04/item-{n}.md",
-            edition="2023-04",
-            date=datetime.date(2023, 3, day),
-            agencies=tuple(agencies),
-            tags=tuple(tags),
-        )
-        for n, (day, agencies, tags) in enumerate(items)
-    ]
-    site, problems = build_site(basic.config, basic.agencies, entries, [])
-    assert problems == []
-    found = related(site, limit)
-    assert found == {eid: naive_related(site, eid, limit) for eid in site.entries}
-
-
 # An item of a random site: (edition, day of March 2023, category, agencies, tags,
 # whether it is given an order (its number, unique in the site), body).
 ITEM = st.tuples(
@@ -169,6 +133,34 @@ def random_site(basic, items: dict[int, tuple]):
     site, problems = build_site(basic.config, basic.agencies, entries, [])
     assert problems == []
     return site
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 28),  # day of March 2023
+            st.lists(st.sampled_from(["CAC", "MIIT", "SPP"]), min_size=1, max_size=2, unique=True),
+            st.lists(st.sampled_from(["pipl", "apps", "ai"]), max_size=2, unique=True),
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    st.integers(1, 6),
+)
+def test_related_items_are_the_newest_sharing_terms_on_any_site(items, limit: int) -> None:
+    # Random agencies, tags and dates, with ties and shared terms: related() works on
+    # places in the chronology and each term's head only; it must give the definition.
+    one = "<p>One.</p>\n"
+    site = random_site(
+        site_of(BASIC),
+        {
+            n: ("2023-04", day, "regulation", agencies, tags, False, one)
+            for n, (day, agencies, tags) in enumerate(items)
+        },
+    )
+    found = related(site, limit)
+    assert found == {eid: naive_related(site, eid, limit) for eid in site.entries}
 
 
 def edited(items: dict[int, tuple], edits: dict[int, tuple | None]) -> dict[int, tuple]:

@@ -9,9 +9,10 @@ key changed (keys.py) and write rewrites only files whose bytes changed.
 
 That rebuild with nothing to do walks the entries folder, takes the items' content
 hashes (from their stats, when the cache knows them: sources.py) and reads the few
-settings and static files, and nothing more: the stages past it, and their modules
-(YAML, the checker, the model, Jinja), are imported only once it is known that there
-is work to do."""
+settings and static files, while a forked process looks at the last build's files
+(record.missing), and nothing more: the stages past it, and their modules (YAML, the
+checker, the model, Jinja), are imported only once it is known that there is work to
+do."""
 
 from __future__ import annotations
 

@@ -325,7 +325,9 @@ class Renderer:
             self._head_keys = found
         return self._head_keys
 
-    def page_keys(self, pages: Sequence[Page], paths: Sequence[str], previous: Previous) -> list:
+    def page_keys(
+        self, pages: Sequence[Page], paths: Sequence[str], previous: Previous
+    ) -> list[bytes]:
         """The key of each page (its file is `paths[i]`), as `key` makes it; but an item
         page's key is the one its file was written with (`previous.keys`) when nothing
         it is made of can have changed, which spares making the related lists and the

@@ -370,7 +370,7 @@ def related_finder(site: Site, limit: int = RELATED) -> Callable[[str], tuple[st
     term are among the first `limit + 1` of its list (its head, see `heads`): an item
     looks at that many per term, never at the whole list (linear in the number of
     items, not quadratic). An item's list is therefore made of its terms' heads alone,
-    which is what lets a rebuild know which lists may have changed (Renderer.keys)."""
+    which is what lets a rebuild know which lists may have changed (Renderer.page_keys)."""
     chronology = site.chronology
     rank = {eid: i for i, eid in enumerate(chronology)}
     # Items as their places in the chronology: ints sort without a key function, and

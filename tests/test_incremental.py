@@ -193,15 +193,20 @@ def test_parallel_rendering_equals_sequential(site: Path, monkeypatch) -> None:
     assert tree(site / "seq") == tree(site / "par")
 
 
-def test_forked_feeds_data_and_output_stats_equal_the_work_done_in_process(
-    site: Path, monkeypatch
-) -> None:
-    # A big site makes its feeds and data files, and looks at its last output, in
-    # processes of their own (build.FORK_DATA_FROM), each putting its own files; the
-    # shipped site is small, so the threshold is lowered to fork for it too.
+@pytest.fixture
+def forking(monkeypatch):
+    """Builds fork as a big site's do: its feeds and data files, and the look at its
+    last output, in processes of their own (build.FORK_DATA_FROM), each putting its own
+    files. The shipped site is small, so the threshold is lowered to fork for it too."""
     from digest import build as build_module
 
     monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)
+    return build_module
+
+
+def test_forked_feeds_data_and_output_stats_equal_the_work_done_in_process(
+    site: Path, forking, monkeypatch
+) -> None:
     run(site, "out")
     item = an_item(site)
     item.write_text(item.read_text() + "\nOne more sentence.\n")
@@ -210,20 +215,17 @@ def test_forked_feeds_data_and_output_stats_equal_the_work_done_in_process(
     (site / "out" / "search" / "index.html").write_bytes(b"tampered")
     built = run(site, "out")
     assert 0 < built.written.written < 20
-    monkeypatch.setattr(build_module, "FORK_DATA_FROM", 10**9)
+    monkeypatch.setattr(forking, "FORK_DATA_FROM", 10**9)
     run(site, "cold", cache=None)
     assert tree(site / "out") == tree(site / "cold")
 
 
 def test_a_forked_look_at_the_output_finds_a_file_edited_when_no_input_changed(
-    site: Path, monkeypatch
+    site: Path, forking
 ) -> None:
     # The look at the last output runs beside the reading of the inputs, in a process
     # of its own on a big site: with every input as it was, its answer alone decides
     # between stopping at once and making the edited file again.
-    from digest import build as build_module
-
-    monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)
     run(site, "out")
     page = site / "out" / "agencies" / "index.html"
     good = page.read_bytes()

@@ -25,6 +25,8 @@ from .validate import Entry, validate_entry
 
 # Below this many files to parse, starting worker processes costs more than it saves.
 PARALLEL_FROM = 400
+# Items per chunk handed to a worker, about (see _check_all).
+CHUNK = 200
 # From this many items, reading the cache takes longer than forking a process to check
 # the few files read again (and importing markdown-it there): see check_sources.
 AHEAD_FROM = 400
@@ -130,9 +132,10 @@ def _check_all(todo, agencies, workers: int | None) -> list[tuple[Result, tuple 
         # run every few hundred of them, was some 7% of the checking.
         with paused_gc():
             return [(check_item(rel, edition, data, agencies), None) for rel, edition, data in todo]
-    # Contiguous chunks, a few per worker, so that results come back in order and one
-    # slow chunk does not hold the others up.
-    n = workers * 4
+    # Contiguous chunks, so that results come back in order, of some 200 items (at
+    # least four per worker): the last to finish then keeps one worker busy alone for
+    # a tenth of a second, not the most of a second that eight chunks in all did.
+    n = max(workers * 4, len(todo) // CHUNK)
     size = -(-len(todo) // n)
     chunks = [todo[i : i + size] for i in range(0, len(todo), size)]
     # Imported here: a rebuild that checks a few items never starts workers.

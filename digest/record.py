@@ -17,7 +17,7 @@ from pathlib import Path
 from .cache import folder_file, read_blob, write_blob
 from .output import Stat, stat_of
 
-_FORMAT = "record-2"
+_FORMAT = "record-3"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +29,7 @@ class Record:
     files: Mapping[str, tuple[bytes, Stat]]  # path -> (key, stat when written)
     rows: Mapping[bytes, bytes]  # item signature -> hash of its list row
     heads: Mapping[tuple[str, str], bytes]  # (kind, key) -> Renderer.head_keys
+    lists: Mapping[tuple[str, str], bytes]  # (kind, key) -> Renderer.list_keys
     items: int
     editions: int
     pages_count: int
@@ -44,15 +45,15 @@ def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
         return None
     value = read_blob(folder_file(cache_dir, "build", out_dir), _FORMAT)
     try:
-        inputs, pages, files, rows, heads, items, editions, count = value  # type: ignore[misc]
+        inputs, pages, files, rows, heads, lists, items, editions, count = value  # type: ignore[misc]
     except (TypeError, ValueError):
         return None
     # The files as marshal gave them back, path -> (key, stat) tuples: checked for their
     # type only, since the checksum stands for the rest, and copying 10,000 of them
     # would cost more than all of a rebuild with nothing to do.
-    if not isinstance(files, dict) or not isinstance(rows, dict) or not isinstance(heads, dict):
+    if not all(isinstance(value, dict) for value in (files, rows, heads, lists)):
         return None
-    return Record(inputs, pages, files, rows, heads, items, editions, count)
+    return Record(inputs, pages, files, rows, heads, lists, items, editions, count)
 
 
 def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
@@ -65,6 +66,7 @@ def save_record(cache_dir: Path | None, out_dir: Path, record: Record) -> None:
         dict(record.files),
         dict(record.rows),
         dict(record.heads),
+        dict(record.lists),
         record.items,
         record.editions,
         record.pages_count,

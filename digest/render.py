@@ -46,6 +46,10 @@ PARALLEL_FROM = 400
 # Page kinds that show the whole site (counts, every edition, every term): their key
 # is the signature of every item.
 SITE_WIDE = frozenset({"home", "editions", "agencies", "sections", "tags", "feeds", "404"})
+# The kinds of page that are a page of a list of items' rows, and the archive's name
+# among the lists (Renderer.list_keys).
+LISTS = frozenset({"agency", "section", "tag", "archive"})
+ARCHIVE = ("archive", "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,23 +120,26 @@ class EffectiveMonth:
 class Previous:
     """What the last build into the same output folder left that rendering can reuse,
     all made under `fingerprint`: the key of every file still there as it was written,
-    the hash of every item's list row (by item signature) and the hash of every agency's
-    and tag's head (Renderer.head_keys)."""
+    the hash of every item's list row (by item signature), the hash of every agency's
+    and tag's head (Renderer.head_keys) and of every list's items (Renderer.list_keys)."""
 
     fingerprint: bytes = b""
     keys: Mapping[str, bytes] = field(default_factory=dict)
     rows: Mapping[bytes, bytes] = field(default_factory=dict)
     heads: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
+    lists: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
 class Pages:
     """The rendered pages (an Output without data: the file there is still right), and
-    for the next build the row hashes by item signature and the heads' hashes."""
+    for the next build the row hashes by item signature and the heads' and lists'
+    hashes."""
 
     outputs: tuple[Output, ...]
     rows: Mapping[bytes, bytes]
     heads: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
+    lists: Mapping[tuple[str, str], bytes] = field(default_factory=dict)
     # Pages handed to the write stage as they were rendered (see start_pages), by path.
     placed: Mapping[str, Placed] = field(default_factory=dict)
 
@@ -265,10 +272,12 @@ class Renderer:
         self._rows: dict[str, Markup] = {}
         self._bodies: dict[str, Markup] = {}
         self.row_hashes: dict[str, bytes] = {}
+        self._all_rows = False  # whether row_hashes has every item's (all_row_hashes)
         self.site_signature = keys.join(self.signatures[eid] for eid in site.chronology)
         self._entry_hash = keys.hasher(self.fingerprint, "entry")
         self.edition_index = {e.key: i for i, e in enumerate(site.editions)}
         self._head_keys: dict[tuple[str, str], bytes] | None = None
+        self._list_keys: dict[tuple[str, str], bytes] | None = None
 
     def link(self, url: str) -> str:
         """An href under the base path."""
@@ -307,6 +316,16 @@ class Renderer:
             found = self.row_hashes[eid] = keys.digest(self.row(eid))
         return found
 
+    def all_row_hashes(self) -> dict[str, bytes]:
+        """Every item's row hash, by id (those not known from the last build made now):
+        the list pages' keys then look up some 70,000 of them without a call each."""
+        if not self._all_rows:
+            for eid in self.site.chronology:
+                if eid not in self.row_hashes:
+                    self.row_hash(eid)
+            self._all_rows = True
+        return self.row_hashes
+
     def head_keys(self) -> dict[tuple[str, str], bytes]:
         """Per agency and tag, by (kind, key): a hash of its head (views.heads), the only
         items through which it gives related items. Of each: its id, its row's hash, and
@@ -325,20 +344,44 @@ class Renderer:
             self._head_keys = found
         return self._head_keys
 
+    def list_keys(self) -> dict[tuple[str, str], bytes]:
+        """Per agency, section and tag, by (kind, key), and for the archive (by
+        ("archive", "")): a hash of its whole list of items, in order."""
+        if self._list_keys is None:
+            site = self.site
+            found = {
+                (t.kind, t.key): keys.digest("\0".join(t.entries))
+                for t in (*site.agency_terms, *site.section_terms, *site.tag_terms)
+            }
+            found[ARCHIVE] = keys.digest("\0".join(site.chronology))
+            self._list_keys = found
+        return self._list_keys
+
     def page_keys(
         self, pages: Sequence[Page], paths: Sequence[str], previous: Previous
     ) -> list[bytes]:
-        """The key of each page (its file is `paths[i]`), as `key` makes it; but an item
-        page's key is the one its file was written with (`previous.keys`) when nothing
-        it is made of can have changed, which spares making the related lists and the
-        keys of ten thousand item pages when one item was edited.
+        """The key of each page (its file is `paths[i]`), as `key` makes it; but the key
+        of an item page or a list page is the one its file was written with
+        (`previous.keys`) when nothing it is made of can have changed, which spares
+        making the related lists, the keys of ten thousand item pages and the hashes of
+        seventy thousand rows on a thousand list pages when one item was edited.
+
+        An item whose signature is one the last build had (`previous.rows`) is the same
+        item, with the same row (its hash is taken from there).
 
         An item page is made of the item (its signature), and the rows of its related
         items, chosen from its agencies' and tags' heads. So its key is still the last
-        one when its signature is one the last build had (`previous.rows`) and each of
-        its terms' heads hashes as it did (`head_keys`, `previous.heads`): then its terms
-        are the same, their heads hold the same items in the same order with the same
-        rows, and the same related items follow."""
+        one when its signature is one the last build had and each of its terms' heads
+        hashes as it did (`head_keys`, `previous.heads`): then its terms are the same,
+        their heads hold the same items in the same order with the same rows, and the
+        same related items follow.
+
+        A page of a list (an agency's, section's or tag's, or the archive's) is made of
+        the length of the list and the rows (and, on the archive, the months) of the
+        items on it. So its key is still the last one when the whole list hashes as it
+        did (`list_keys`, `previous.lists`), which makes its length and the items on
+        each of its pages the same, and the items on it all have signatures the last
+        build had."""
         if previous.fingerprint != self.fingerprint or not previous.heads:
             return [self.key(page) for page in pages]
         now = self.head_keys()
@@ -348,14 +391,25 @@ class Renderer:
             if previous.heads.get(name) != now[name]:
                 stale.update(term.entries)
         sig, known, written = self.signatures, previous.rows, previous.keys
+        new = {eid for eid, signature in sig.items() if signature not in known}
+        lists = {  # the lists that hold the same items as before, by (kind, key)
+            name: self.terms[name].entries if name != ARCHIVE else self.site.chronology
+            for name, h in self.list_keys().items()
+            if previous.lists.get(name) == h
+        }
+        size = self.config.page_size
         found = []
         for page, path in zip(pages, paths, strict=True):
-            if page.kind == "entry" and page.key not in stale and sig[page.key] in known:
-                kept = written.get(path)
-                if kept is not None:
-                    found.append(kept)
-                    continue
-            found.append(self.key(page))
+            kind = page.kind
+            if kind == "entry":
+                same = page.key not in stale and page.key not in new
+            elif kind in LISTS:
+                ids = lists.get(ARCHIVE if kind == "archive" else (kind, page.key))
+                same = ids is not None and new.isdisjoint(page_of(ids, size, page.number))
+            else:
+                same = False
+            kept = written.get(path) if same else None
+            found.append(kept if kept is not None else self.key(page))
         return found
 
     def key(self, page: Page) -> bytes:
@@ -384,14 +438,15 @@ class Renderer:
         elif kind in ("agency", "section", "tag"):
             term = self.terms[(kind, page.key)]
             ids = page_of(term.entries, self.config.page_size, page.number)
-            shows = [str(len(term.entries)).encode(), *map(self.row_hash, ids)]
+            shows = [str(len(term.entries)).encode(), *map(self.all_row_hashes().__getitem__, ids)]
         elif kind == "archive":
             ids = page_of(self.site.chronology, self.config.page_size, page.number)
             entries = self.site.entries
+            known = self.all_row_hashes()
             shows = [str(len(self.site.chronology)).encode()]
             for eid in ids:
                 date = entries[eid].date
-                shows += [self.row_hash(eid), f"{date.year}-{date.month}".encode()]
+                shows += [known[eid], f"{date.year}-{date.month}".encode()]
         elif kind in SITE_WIDE:
             shows = [self.site_signature]
         elif kind == "search":
@@ -765,28 +820,36 @@ def sitemap(
     """sitemap.xml: every page but the 404, with the date its content last changed where
     one is known (items and editions).
 
-    Its key is the hash of the rows it lists (with the shared fingerprint, which covers
-    the template): when the file the last build wrote has that key (`previous`: output
-    path -> key of the file still there), the Output has no data and the 11,000-row
-    template is not rendered again."""
-    lastmod: dict[str, str] = {}
-    for eid, entry in site.entries.items():
-        day = entry.updated or entry.date
-        lastmod[urls.entry(eid)] = day.isoformat()
-    for edition in site.editions:
-        lastmod[urls.edition(edition.key)] = edition.published.isoformat()
-    listed = tuple(
-        (p.url, lastmod.get(p.url))
-        for p in pages
-        if p.kind not in ("404", "search")  # the search page has nothing to index
+    Its key is a hash of what its rows are made of (with the shared fingerprint, which
+    covers the template): when the file the last build wrote has that key (`previous`:
+    output path -> key of the file still there), the Output has no data and the
+    11,000-row template is not rendered again."""
+    pages = [p for p in pages if p.kind not in ("404", "search")]  # search: nothing to index
+    entries, editions = site.entries, site.editions
+    # The rows are the pages' URLs, each with the day of the item or edition whose URL
+    # it is: the URLs in order, then each item's id and day, each edition's key and
+    # day (days as ordinals, 4 bytes each). Joined at NULs, which no URL or id holds,
+    # and each part length-prefixed by digest: one unambiguous text, made with no
+    # call per row (a tenth of what a text of the rows themselves took to make).
+    days = [(e.updated or e.date).toordinal() for e in entries.values()]
+    days += [e.published.toordinal() for e in editions]
+    key = keys.digest(
+        fingerprint,
+        urls.SITEMAP,
+        site.config.base_url,
+        "\0".join([p.url for p in pages]),
+        "\0".join([*entries, *(e.key for e in editions)]),
+        b"".join([day.to_bytes(4, "little") for day in days]),
     )
-    # repr: one unambiguous text of the rows (a str or None each), hashed at once; the
-    # absolute URLs are the base URL and these.
-    base_url = site.config.base_url
-    key = keys.digest(fingerprint, urls.SITEMAP, base_url, repr(listed))
     if previous and previous.get(urls.SITEMAP) == key:
         return Output(urls.SITEMAP, None, key)
-    rows = tuple((urls.absolute(base_url, url), day) for url, day in listed)
+    lastmod: dict[str, str] = {}
+    for eid, entry in entries.items():
+        lastmod[urls.entry(eid)] = (entry.updated or entry.date).isoformat()
+    for edition in editions:
+        lastmod[urls.edition(edition.key)] = edition.published.isoformat()
+    base_url = site.config.base_url
+    rows = tuple((urls.absolute(base_url, p.url), lastmod.get(p.url)) for p in pages)
     xml = env.get_template("sitemap.xml").render(rows=rows)
     return Output(urls.SITEMAP, xml.encode(), key)
 
@@ -848,8 +911,7 @@ def start_pages(
         # are made here first all the same: the forked workers inherit them, where
         # each would otherwise make most of them again for its own list pages.
         with paused_gc():  # ten thousand item views and rows, none in a cycle
-            for eid in site.chronology:
-                renderer.row_hash(eid)
+            renderer.all_row_hashes()
         page_keys = None
         todo = beside_their_editions(site, pages)
     job = PageJob(renderer, env, pages, paths, page_keys, put, previous)
@@ -945,7 +1007,7 @@ class PageJob:
         signatures = renderer.signatures
         heads = renderer.head_keys()
         rows = {signatures[eid]: h for eid, h in renderer.row_hashes.items()}
-        return Pages(tuple(outputs), rows, heads, placed)
+        return Pages(tuple(outputs), rows, heads, renderer.list_keys(), placed)
 
 
 def _start_methods() -> list[str]:

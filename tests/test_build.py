@@ -243,3 +243,39 @@ def test_a_malformed_source_date_epoch_is_a_usage_error(tmp_path: Path) -> None:
             f"got {value!r}\n"
         )
         assert not (tmp_path / "out").exists()
+
+
+def _empty_folders(folder: Path) -> list[str]:
+    return [
+        p.relative_to(folder).as_posix()
+        for p in folder.rglob("*")
+        if p.is_dir() and not any(p.iterdir())
+    ]
+
+
+def test_a_first_build_keeps_no_item_folder_it_made_from_a_file_name_alone(
+    tmp_path: Path,
+) -> None:
+    # A first build starts making each item page's folder from the item's file name
+    # while it checks the items: a draft's and an item's that sets another id must go.
+    site = tmp_path / "s"
+    shutil.copytree(BASIC, site / "entries")
+    edition = site / "entries" / "2023-04"
+    item = edition / "miit-notifies-apps.md"
+    text = item.read_text()
+    (edition / "a-draft.md").write_text(text.replace("---\n", "---\ndraft: true\n", 1))
+    item.write_text(text.replace("---\n", "---\nid: miit-apps\n", 1))
+    assert run("build", "--quiet", "--entries", "entries", "--out", "out", cwd=site).returncode == 0
+    for folder in (site / "out", site / ".out.spare"):
+        items = {p.name for p in (folder / "entries").iterdir()}
+        assert "miit-apps" in items and not items & {"a-draft", item.stem}
+        assert _empty_folders(folder) == []
+
+
+def test_a_first_build_with_problems_leaves_nothing_beside_its_entries(tmp_path: Path) -> None:
+    site = tmp_path / "s"
+    shutil.copytree(BASIC, site / "entries")
+    item = site / "entries" / "2023-04" / "spp-typical-cases.md"
+    item.write_text(item.read_text().replace("agencies: [SPP]", "agencies: [SSP]"))
+    assert run("build", "--quiet", "--entries", "entries", "--out", "out", cwd=site).returncode == 1
+    assert sorted(p.name for p in site.iterdir()) == [".digest-cache", "entries"]

@@ -120,3 +120,23 @@ def test_no_traceback_on_a_corpus_of_broken_files(tmp_path: Path) -> None:
     assert "Traceback" not in result.stdout + result.stderr
     assert result.stderr == ""
     assert result.stdout.endswith(f"problems in {len(garbage)} files\n")
+
+
+def test_build_and_check_hand_what_they_worked_with_to_keep(tmp_path: Path) -> None:
+    # `digest` (cli.run) keeps these alive until os._exit instead of freeing them.
+    from digest import cli
+    from digest.model import Site
+
+    keep: list = []
+    out, cache = str(tmp_path / "site"), str(tmp_path / "cache")
+    entries = str(ROOT / "entries")
+    args = ["--entries", entries, "--cache-dir", cache]
+    assert cli.main(["build", *args, "--out", out, "--quiet"], keep=keep) == 0
+    assert cli.main(["check", *args], keep=keep) == 0
+    built, checked = keep
+    assert (built.items, built.editions) == (30, 1)
+    assert [type(w) for w in built.working].count(Site) == 1
+    assert isinstance(checked, Site) and len(checked.entries) == 30
+    # Nothing to do the second time: the record it kept is what it worked with.
+    assert cli.main(["build", *args, "--out", out, "--quiet"], keep=keep) == 0
+    assert keep[-1].working is not None and keep[-1].written.written == 0

@@ -113,7 +113,7 @@ ITEM = st.tuples(
 EDIT = st.one_of(st.none(), st.tuples(st.integers(-1, 6), ITEM))
 
 
-def random_site(basic, items: dict[int, tuple]):
+def random_site(basic, items: dict[int, tuple], page_size: int | None = None):
     model = next(iter(basic.entries.values()))
     entries = [
         dataclasses.replace(
@@ -130,7 +130,10 @@ def random_site(basic, items: dict[int, tuple]):
         )
         for n, (edition, day, category, agencies, tags, ordered, html) in items.items()
     ]
-    site, problems = build_site(basic.config, basic.agencies, entries, [])
+    config = basic.config
+    if page_size is not None:
+        config = dataclasses.replace(config, page_size=page_size)
+    site, problems = build_site(config, basic.agencies, entries, [])
     assert problems == []
     return site
 
@@ -183,6 +186,7 @@ ONE = "<p>One.</p>\n"
 @given(
     st.dictionaries(st.integers(0, 30), ITEM, min_size=1, max_size=25),
     st.dictionaries(st.integers(0, 30), EDIT, max_size=4),
+    st.integers(1, 4),  # items a list page holds: most lists run over several pages
 )
 # Item 0 changes agency but stays at the head of tag pipl: item 1's related row for it
 # changes, though pipl's head holds the same items in the same order.
@@ -190,6 +194,7 @@ ONE = "<p>One.</p>\n"
     {0: ("2023-04", 4, "cases", ("CAC",), ("pipl",), False, ONE)}
     | {1: ("2023-04", 1, "cases", ("SPP",), ("pipl",), False, ONE)},
     {0: (3, ("2023-04", 1, "cases", ("MIIT",), (), False, ONE))},
+    50,
 )
 # Item 5 is given an order, which puts it before item 2 (same day and section): item 1
 # relates to both, through two terms whose heads each hold the same items as before.
@@ -198,23 +203,35 @@ ONE = "<p>One.</p>\n"
     | {2: ("2023-04", 2, "cases", ("SPP",), (), False, ONE)}
     | {1: ("2023-04", 1, "cases", ("CAC", "SPP"), (), False, ONE)},
     {5: (5, ("2023-04", 1, "cases", ("MIIT",), (), True, ONE))},
+    50,
 )
-def test_page_keys_kept_from_the_last_build_are_the_keys_made_afresh(before, edits) -> None:
+# Item 0, the newest, is removed: every later page of each list it was on now holds
+# other items, all of them unchanged.
+@example(
+    {0: ("2023-04", 3, "cases", ("CAC",), (), False, ONE)}
+    | {1: ("2023-04", 2, "cases", ("CAC",), (), False, ONE)}
+    | {2: ("2023-04", 1, "cases", ("CAC",), (), False, ONE)},
+    {0: None},
+    1,
+)
+def test_page_keys_kept_from_the_last_build_are_the_keys_made_afresh(
+    before, edits, page_size
+) -> None:
     # Renderer.page_keys keeps an item page's last key when its signature and its terms'
-    # heads are as they were. After any edit (an item added, removed, moved in time or
-    # to another edition, reordered, retagged, rewritten), every page's key must be the
-    # one `key` makes.
+    # heads are as they were, and a list page's when its list and its items are. After
+    # any edit (an item added, removed, moved in time or to another edition, reordered,
+    # retagged, rewritten), every page's key must be the one `key` makes.
     basic = site_of(BASIC)
     fingerprint = b"f" * 16
-    old = random_site(basic, before)
+    old = random_site(basic, before, page_size)
     last = Renderer(old, env(), fingerprint, keys.item_signatures(old, {}))
     pages = plan(old, last.views)
     paths = [urls.output_file(page.url) for page in pages]
     written = {path: last.key(page) for page, path in zip(pages, paths, strict=True)}
     rows = {last.signatures[eid]: h for eid, h in last.row_hashes.items()}
-    previous = Previous(fingerprint, written, rows, last.head_keys())
+    previous = Previous(fingerprint, written, rows, last.head_keys(), last.list_keys())
 
-    new = random_site(basic, edited(before, edits))
+    new = random_site(basic, edited(before, edits), page_size)
     signatures = keys.item_signatures(new, {})
     now = Renderer(new, env(), fingerprint, signatures)
     now.row_hashes.update((eid, rows[s]) for eid, s in signatures.items() if s in rows)
@@ -226,8 +243,16 @@ def test_page_keys_kept_from_the_last_build_are_the_keys_made_afresh(before, edi
 
 def test_page_keys_of_items_nothing_changed_for_are_kept(monkeypatch) -> None:
     # The point of page_keys: after an edit of one item's body, the other items' pages
-    # keep their keys without `key` being asked (their related lists are not made).
-    site = site_of(SHIPPED)
+    # and the list pages it is not on keep their keys without `key` being asked (their
+    # related lists are not made, their rows not hashed).
+    site = random_site(
+        site_of(BASIC),
+        {
+            n: ("2023-04", 1 + n % 4, "cases", ("CAC",), ("ai",) * (n % 2), False, ONE)
+            for n in range(9)
+        },
+        page_size=2,
+    )
     fingerprint = b"f" * 16
     signatures = keys.item_signatures(site, {})
     last = Renderer(site, env(), fingerprint, signatures)
@@ -235,8 +260,8 @@ def test_page_keys_of_items_nothing_changed_for_are_kept(monkeypatch) -> None:
     paths = [urls.output_file(page.url) for page in pages]
     written = {path: last.key(page) for page, path in zip(pages, paths, strict=True)}
     rows = {signatures[eid]: h for eid, h in last.row_hashes.items()}
-    previous = Previous(fingerprint, written, rows, last.head_keys())
-    changed = site.chronology[0]
+    previous = Previous(fingerprint, written, rows, last.head_keys(), last.list_keys())
+    changed = site.chronology[4]
     signatures = {**signatures, changed: b"x" * 16}  # as if its body had been edited
     now = Renderer(site, env(), fingerprint, signatures)
     now.row_hashes.update((eid, rows[s]) for eid, s in signatures.items() if s in rows)
@@ -245,8 +270,12 @@ def test_page_keys_of_items_nothing_changed_for_are_kept(monkeypatch) -> None:
     monkeypatch.setattr(now, "key", lambda page: asked.append(page) or made(page))
     found = now.page_keys(pages, paths, previous)
     assert [page.key for page in asked if page.kind == "entry"] == [changed]
+    # The third page of the archive and of CAC's list (items 4 and 5 of 9, newest
+    # first), and the page of tag ai's that holds it (second of two of four items).
+    lists = [(p.kind, p.key, p.number) for p in asked if p.kind in ("archive", "agency", "tag")]
+    assert lists == [("agency", "CAC", 3), ("tag", "ai", 2), ("archive", "", 3)]
     for page, key in zip(pages, found, strict=True):
-        if page.kind == "entry" and page.key != changed:
+        if page not in asked:
             assert key == written[urls.output_file(page.url)]
 
 

@@ -3,6 +3,7 @@ bad or repeated paths refused, leftovers of a killed build cleaned."""
 
 from __future__ import annotations
 
+import marshal
 import os
 import shutil
 from pathlib import Path
@@ -314,6 +315,30 @@ def test_a_manifest_that_is_not_the_spares_own_is_ignored(tmp_path: Path) -> Non
     spare.mkdir()
     for p in copy.iterdir():
         (spare / p.name).write_bytes(p.read_bytes())
+    (spare / "keep.html").write_bytes(b"not the live file")
+    three = {"index.html": b"3", "keep.html": b"k"}
+    write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
+    assert files(out) == three
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data, inode: data[: len(data) // 2],  # cut short
+        lambda data, inode: marshal.dumps(("spare-1", inode, {"keep.html": "1"})),
+        lambda data, inode: marshal.dumps(("spare-1", inode, {1: 1})),
+        lambda data, inode: marshal.dumps(("spare-1", inode, ["keep.html"])),
+    ],
+    ids=["truncated", "inode-not-a-number", "path-not-a-text", "not-a-mapping"],
+)
+def test_a_damaged_manifest_is_ignored(tmp_path: Path, damage) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "keep.html": b"k"}
+    two = {"index.html": b"2", "keep.html": b"k"}
+    _builds(out, one, two)
+    manifest = spare / ".digest-spare"
+    manifest.write_bytes(damage(manifest.read_bytes(), spare.stat().st_ino))
+    (spare / "keep.html").unlink()
     (spare / "keep.html").write_bytes(b"not the live file")
     three = {"index.html": b"3", "keep.html": b"k"}
     write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))

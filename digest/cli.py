@@ -450,6 +450,12 @@ def main(argv: list[str] | None = None, keep: list | None = None) -> int:
         parser.exit(EXIT_USAGE, f"digest {args.command}: error: {err}\n")
     except KeyboardInterrupt:
         return 130
+    except OSError as err:
+        # What the system refused (an output folder that cannot be made, a full disk):
+        # said in one line, not a traceback. Problems in the entries never get here.
+        where = f": {err.filename}" if err.filename is not None else ""
+        print(f"digest {args.command}: error: {err.strerror or err}{where}", file=sys.stderr)
+        return EXIT_PROBLEMS
 
 
 def run() -> None:

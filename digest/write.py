@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import errno
 import marshal
 import os
 import posixpath
@@ -174,7 +175,10 @@ def begin(out_dir: Path) -> Target:
     if os.path.exists(out) and not os.path.isdir(out):
         raise NotADirectoryError(f"{out} exists and is not a folder")
     parent = os.path.dirname(out)
-    os.makedirs(parent, exist_ok=True)
+    try:
+        os.makedirs(parent, exist_ok=True)
+    except FileExistsError:  # a file where a folder above the output belongs
+        raise NotADirectoryError(errno.ENOTDIR, "not a folder", parent) from None
     remove_leftovers(Path(out))
     live = out if os.path.isdir(out) else None
     spare = _spare_of(out)

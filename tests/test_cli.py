@@ -140,3 +140,16 @@ def test_build_and_check_hand_what_they_worked_with_to_keep(tmp_path: Path) -> N
     # Nothing to do the second time: the record it kept is what it worked with.
     assert cli.main(["build", *args, "--out", out, "--quiet"], keep=keep) == 0
     assert keep[-1].working is not None and keep[-1].written.written == 0
+
+
+def test_an_output_folder_that_cannot_be_made_is_one_line_not_a_traceback(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "afile").write_text("a file where a folder would go\n")
+    entries = str(ROOT / "entries")
+    result = digest("build", "--entries", entries, "--out", "afile/site", cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (
+        1,
+        "",
+        f"digest build: error: not a folder: {tmp_path / 'afile'}\n",
+    )

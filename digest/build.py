@@ -187,19 +187,10 @@ def build(
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
     from . import keys, urls
-    from .render import Previous, start_pages
-    from .templating import TemplateCache, environment
     from .write import abandon, begin, finish, make_folders, put
 
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
-    previous = (
-        Previous(record.pages, kept, record.rows, record.heads, record.lists)
-        if record
-        else Previous()
-    )
-    known = record.stats() if record else None
-    templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
     # Render and write overlap: the pages go into the target folder as they are
     # rendered (in the worker that rendered them), while two other processes make and
     # put the feeds and the data files; then write finishes the folder and swaps it in.
@@ -222,6 +213,17 @@ def build(
             partial(_put_made, place, _feeds, site, pages_key, signatures, kept, cache),
             fork=many,
         )
+        # Jinja is imported only now: the two processes above do without it, and start
+        # that much sooner (some 60 ms; after one edit, one of them finishes last).
+        from .render import Previous, start_pages
+        from .templating import TemplateCache, environment
+
+        previous = (
+            Previous(record.pages, kept, record.rows, record.heads, record.lists)
+            if record
+            else Previous()
+        )
+        templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
         env = environment(theme.templates, templates)
         job = start_pages(site, env, pages_key, signatures, previous, put=place)
         pages = job.wait()
@@ -230,7 +232,7 @@ def build(
         outputs = pages.outputs + feed_outputs + data_outputs + static
         progress("writing")
         placed = {**pages.placed, **feeds_placed, **data_placed}
-        written = finish(target, outputs, placed, known)
+        written = finish(target, outputs, placed, record.stats() if record else None)
     except BaseException:
         if job is not None:
             job.close()

@@ -12,7 +12,10 @@ hashes (from their stats, when the cache knows them: sources.py) and reads the f
 settings and static files, while a forked process looks at the last build's files
 (record.missing), and nothing more: the stages past it, and their modules (YAML, the
 checker, the model, Jinja), are imported only once it is known that there is work to
-do."""
+do.
+
+A first build (no record, no site yet) starts making its folders as soon as it has
+walked the entries folder, while it reads and checks the items (see _start_first)."""
 
 from __future__ import annotations
 
@@ -171,8 +174,6 @@ def build(
         progress("checking")
         site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
         kept = kept_files(record, still.result()) if site is not None else {}
-        if site is None and target is not None:
-            _abandon(target)
     except BaseException:
         if target is not None:
             _abandon(target)
@@ -180,6 +181,8 @@ def build(
     finally:
         still.close()  # nothing left to stop once its result is in
     if site is None:
+        if target is not None:  # a first build's folders, started early: never used
+            _abandon(target)
         if cache is not None:
             cache.save()
         return None, problems

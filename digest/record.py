@@ -51,7 +51,7 @@ def read_record(cache_dir: Path | None, out_dir: Path) -> Record | None:
     # The files as marshal gave them back, path -> (key, stat) tuples: checked for their
     # type only, since the checksum stands for the rest, and copying 10,000 of them
     # would cost more than all of a rebuild with nothing to do.
-    if not all(isinstance(value, dict) for value in (files, rows, heads, lists)):
+    if not all(isinstance(part, dict) for part in (files, rows, heads, lists)):
         return None
     return Record(inputs, pages, files, rows, heads, lists, items, editions, count)
 

@@ -322,8 +322,9 @@ def finish(
     outputs = tuple(outputs)
     check_outputs(outputs, known, placed)
     _wait_for_maker(target)
+    wanted = {o.path for o in outputs}
     if target.guessed:
-        _remove_unneeded(target, {o.path for o in outputs})
+        _remove_unneeded(target, wanted)
     if target.discard is not None:  # no maker took it
         shutil.rmtree(target.discard, ignore_errors=True)
         target.discard = None
@@ -347,7 +348,6 @@ def finish(
                 continue
         stats[output.path] = st
         to_link.append((output.path, st))
-    wanted = {o.path for o in outputs}
     removed = [p for p in known if p not in wanted] if known is not None else []
     if target.live is not None and known is not None and not changed and not removed:
         if target.spare and target.manifest is not None:

@@ -829,8 +829,8 @@ def sitemap(
     # The rows are the pages' URLs, each with the day of the item or edition whose URL
     # it is: the URLs in order, then each item's id and day, each edition's key and
     # day (days as ordinals, 4 bytes each). Joined at NULs, which no URL or id holds,
-    # and each part length-prefixed by digest: one unambiguous text, made with no
-    # call per row (a tenth of what a text of the rows themselves took to make).
+    # and each part length-prefixed by digest: one unambiguous text, made without a
+    # URL or a date text per row (the rows themselves are made only to render).
     days = [(e.updated or e.date).toordinal() for e in entries.values()]
     days += [e.published.toordinal() for e in editions]
     key = keys.digest(

@@ -4,6 +4,7 @@ sequential one gives; a damaged cache is ignored; a registry change invalidates.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import gc
 import os
 import shutil
@@ -16,7 +17,8 @@ import pytest
 
 from digest import forked, items, sources
 from digest.build import Options, check
-from digest.cache import ENTRIES_DIR, paused_gc
+from digest.cache import ENTRIES_DIR, _unfrozen_twin, pack, paused_gc, unpack
+from digest.validate import Entry
 
 ENTRIES = Path(__file__).resolve().parents[1] / "entries"
 
@@ -57,6 +59,44 @@ def test_registry_change_invalidates_cached_items(entries: Path, tmp_path: Path)
     assert "agencies: unknown agency 'MIIT' (did you mean 'MIITX'?)" in {
         f"{p.field}: {p.message}" for p in problems
     }
+
+
+def test_an_unpacked_item_is_a_frozen_entry_equal_to_the_one_packed(entries: Path) -> None:
+    site, _ = check(entries)
+    for entry in site.entries.values():
+        again, problems = unpack(pack((entry, ())))
+        assert type(again) is Entry and again == entry and hash(again) == hash(entry)
+        assert problems == ()
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        again.title = "changed"  # type: ignore[misc]
+    assert not hasattr(again, "__dict__")
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Later:
+    a: int
+
+    def __post_init__(self) -> None:
+        pass
+
+
+@dataclasses.dataclass(frozen=True)
+class _Unslotted:
+    a: int
+
+
+@pytest.mark.parametrize(
+    ("cls", "message"),
+    [
+        (_Later, "_Later has a __post_init__ that the twin would skip"),
+        (_Unslotted, "_Unslotted is not a slotted dataclass"),
+        (tuple, "tuple is not a slotted dataclass"),
+    ],
+)
+def test_no_unfrozen_twin_for_a_class_whose_init_does_more(cls: type, message: str) -> None:
+    with pytest.raises(TypeError) as raised:
+        _unfrozen_twin(cls)
+    assert str(raised.value) == message
 
 
 @pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05garbage"])

@@ -89,9 +89,11 @@ def _validate_and_model(
     sources: tuple[Source, ...],
     options: Options,
     problems: list[Problem],
+    code: str | None = None,
 ) -> tuple[Site | None, list[Problem], EntryCache | None]:
     """Check the items (through the cache) and the settings, and make the Site; with
-    the entry cache, for the caller to save."""
+    the entry cache, for the caller to save. (`code`: the code's fingerprint, when the
+    caller has it already.)"""
     from .cache import EntryCache, paused_gc, registry_fingerprint
     from .config import read_config
     from .items import check_sources
@@ -112,7 +114,7 @@ def _validate_and_model(
     )
     cache = None
     if options.cache_dir is not None:
-        fingerprint = code_fingerprint() + registry_fingerprint(registry)
+        fingerprint = (code or code_fingerprint()) + registry_fingerprint(registry)
         cache = EntryCache(options.cache_dir, fingerprint)
     entries, found = check_sources(Path(entries_dir), sources, registry, cache)
     problems += found
@@ -153,7 +155,8 @@ def build(
         problems += found
         theme = find_theme(entries_dir)
         static = read_static(theme.static)
-        shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options)
+        code = code_fingerprint()
+        shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options, code)
         # The items as one part: each hash (16 bytes) then its path, which has no NUL.
         items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
         inputs = hashes.digest(shared, items, *static_keys(static))
@@ -169,10 +172,19 @@ def build(
         # above: a record is saved only by a build without problems, so settings files
         # with the bytes it recorded (read the same checked way, see
         # _shared_fingerprint) parse without problems again.
-        loaded, found = read_settings(entries_dir, layout)
+        parsed = None
+        if options.cache_dir is not None:
+            from .settingscache import ParsedSettings
+
+            parsed = ParsedSettings(options.cache_dir, Path(entries_dir), code)
+        loaded, found = read_settings(entries_dir, layout, parsed)
+        if parsed is not None:
+            parsed.save()
         problems += found
         progress("checking")
-        site, problems, cache = _validate_and_model(entries_dir, loaded, sources, options, problems)
+        site, problems, cache = _validate_and_model(
+            entries_dir, loaded, sources, options, problems, code
+        )
         kept = kept_files(record, still.result()) if site is not None else {}
     except BaseException:
         if target is not None:
@@ -342,11 +354,12 @@ def static_keys(static) -> list[bytes]:
 
 
 def _shared_fingerprint(
-    entries_dir: Path, layout: Layout, templates: tuple[Path, ...], options: Options
+    entries_dir: Path, layout: Layout, templates: tuple[Path, ...], options: Options, code: str
 ) -> bytes:
-    """What every page depends on: code, templates, settings files, options."""
+    """What every page depends on: code (its fingerprint), templates, settings files,
+    options."""
     settings = [SITE_FILE, AGENCIES_FILE, *layout.editions]
-    parts: list[bytes | str] = [code_fingerprint(), templates_fingerprint(templates)]
+    parts: list[bytes | str] = [code, templates_fingerprint(templates)]
     for rel in settings:
         # Read as load reads them (no link out of the folder, the size limit), so that
         # a file load would refuse never matches the bytes a good build recorded.

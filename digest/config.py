@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from . import fields as f
 from .headings import heading_key
 from .load import RawDocument
+from .node import Node
 from .problems import Problem
-from .yamlfile import Node
 
 CATEGORIES = ("regulation", "enforcement", "cases", "courts")
 DEFAULT_SECTION_TITLES = {

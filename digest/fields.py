@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from .markup import render
+from .node import Node
 from .problems import Problem, did_you_mean
-from .yamlfile import Node
 
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")

@@ -17,7 +17,8 @@ from .problems import Problem
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
 TYPE_CHECKING = False
 if TYPE_CHECKING:
-    from .yamlfile import Node
+    from .node import Node
+    from .settingscache import ParsedSettings
 
 MAX_FILE_BYTES = 1024 * 1024
 EDITION_DIR = re.compile(r"^\d{4}-\d{2}$")
@@ -268,17 +269,24 @@ def split_entry(rel: str, edition: str, data: bytes) -> tuple[RawEntry | None, l
     return RawEntry(rel, edition, node, body, body_line), []
 
 
-def load_document(root: Path, rel: str) -> tuple[RawDocument | None, list[Problem]]:
+def load_document(
+    root: Path, rel: str, parsed: ParsedSettings | None = None
+) -> tuple[RawDocument | None, list[Problem]]:
     """Read one YAML settings file. None when it is missing or could not be read (the
-    problems say which); a RawDocument with root None when it is empty."""
+    problems say which); a RawDocument with root None when it is empty. With `parsed`,
+    a text parsed before is not parsed again (see settingscache.py)."""
     if not (root / rel).exists() and not (root / rel).is_symlink():
         return None, []
     text, problems = read_text(root, rel)
     if text is None:
         return None, problems
-    node, problems = parse_yaml(rel, text, 1, "yaml")
-    if problems:
-        return None, problems
+    known, node = parsed.get(rel, text) if parsed is not None else (False, None)
+    if not known:
+        node, problems = parse_yaml(rel, text, 1, "yaml")
+        if problems:
+            return None, problems
+        if parsed is not None:
+            parsed.put(rel, text, node)
     if node is not None and node.kind != "mapping":
         problems.append(Problem(rel, node.line, "yaml", "must be a mapping of key: value"))
         return None, problems
@@ -305,19 +313,21 @@ def load(entries_dir: Path) -> tuple[Loaded, list[Problem]]:
     return loaded, problems + found
 
 
-def read_settings(entries_dir: Path, layout: Layout) -> tuple[Loaded, list[Problem]]:
+def read_settings(
+    entries_dir: Path, layout: Layout, parsed: ParsedSettings | None = None
+) -> tuple[Loaded, list[Problem]]:
     """Read the settings files of a walked entries folder: site.yaml, agencies.yaml and
-    every edition.yaml. (A build walks first and reads these only when something
-    changed: see build.py.)"""
+    every edition.yaml; with `parsed`, those parsed before are not parsed again. (A
+    build walks first and reads these only when something changed: see build.py.)"""
     root = Path(entries_dir)
     problems: list[Problem] = []
-    site, found = load_document(root, SITE_FILE)
+    site, found = load_document(root, SITE_FILE, parsed)
     problems += found
     if site is None and not found:
         problems.append(
             Problem(SITE_FILE, 0, "file", "is missing; it needs at least title and base_url")
         )
-    agencies, found = load_document(root, AGENCIES_FILE)
+    agencies, found = load_document(root, AGENCIES_FILE, parsed)
     problems += found
     if agencies is None and not found:
         problems.append(
@@ -325,7 +335,7 @@ def read_settings(entries_dir: Path, layout: Layout) -> tuple[Loaded, list[Probl
         )
     editions: list[RawDocument] = []
     for rel in layout.editions:
-        doc, found = load_document(root, rel)
+        doc, found = load_document(root, rel, parsed)
         problems += found
         if doc is not None:
             editions.append(doc)

@@ -11,11 +11,11 @@ from pathlib import Path
 from . import fields as f
 from .config import CATEGORIES
 from .entryfile import NewEntry, entry_text
+from .node import Node
 from .problems import did_you_mean
 from .registry import Agency
 from .slugs import slugify, unique
 from .validate import BODY_PLACEHOLDER
-from .yamlfile import Node
 
 
 class Refused(Exception):

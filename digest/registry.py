@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from . import fields as f
 from .load import RawDocument
+from .node import Node
 from .problems import Problem
-from .yamlfile import Node
 
 LEVELS = ("national", "provincial", "municipal", "judicial", "other")
 LEVEL_TITLES = {

@@ -10,9 +10,9 @@ from . import fields as f
 from .config import CATEGORIES
 from .load import RawDocument, RawEntry
 from .markup import describe, render
+from .node import Node
 from .problems import Problem, did_you_mean
 from .registry import Agency
-from .yamlfile import Node
 
 # What `digest new` writes as a body; an item must not be published with it.
 BODY_PLACEHOLDER = "Replace this paragraph with the item's text."

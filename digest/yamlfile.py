@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import yaml
 from yaml.resolver import Resolver
 
+from .node import Node
+
 # The safe loader's implicit tags by a plain scalar's first character ('' for an empty
 # one), each followed by those for any first character, in the order Resolver.resolve
 # tries them.
@@ -76,27 +78,6 @@ _ScalarNode = yaml.ScalarNode
 _BOOLS = {"true": True, "yes": True, "on": True, "false": False, "no": False, "off": False}
 
 MAX_NODES = 5000
-
-
-@dataclass(frozen=True, slots=True)
-class Node:
-    """A plain YAML value and the 1-based file line where it starts.
-
-    `value` is str, int, float, bool or None for scalars, a tuple of Nodes for a
-    sequence, and a tuple of (key, Node) pairs (keys unique, file order) for a mapping.
-    """
-
-    value: object
-    line: int
-    kind: str  # text, number, boolean, null, list, mapping
-
-    def plain(self) -> object:
-        """The value with all Nodes unwrapped (lists and dicts)."""
-        if self.kind == "list":
-            return [n.plain() for n in self.value]
-        if self.kind == "mapping":
-            return {k: n.plain() for k, n in self.value}
-        return self.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -229,7 +229,7 @@ def marked_text(draw, multiline: bool = False) -> str:
 
 def _valid(convert, value: str) -> str:
     from digest import fields
-    from digest.yamlfile import Node
+    from digest.node import Node
 
     try:
         return convert(Node(value, 1, "text"))

@@ -74,7 +74,9 @@ def check_sources(
     ahead: dict[str, tuple] = {}  # path -> the result of its bytes as read, packed
     try:
         with paused_gc():  # the cache's items: see paused_gc
-            hits = [cache.get(s.rel, s.key) for s in sources] if cache else [None] * len(sources)
+            hits = (
+                cache.get_all([(s.rel, s.key) for s in sources]) if cache else [None] * len(sources)
+            )
         if early is not None and any(
             hit is None for s, hit in zip(sources, hits, strict=True) if s.data is not None
         ):

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 
 from . import urls
-from .fragments import Fragments
+from .fragments import Fragments, framed
 from .model import Site
 from .output import Output
 
@@ -128,7 +128,7 @@ def catalog_data(site: Site, fragments: Fragments | None = None) -> bytes:
         return ("{\n" + "\n".join(lines) + "\n}\n").encode("utf-8")
     lines.append('  "items": [')
     start = ("{\n" + "\n".join(lines) + "\n    ").encode("utf-8")
-    return start + b",\n    ".join(rows) + b"\n  ]\n}\n"
+    return framed(start, b",\n    ", rows, b"\n  ]\n}\n")
 
 
 def _list(name: str, rows: list[str], *, last: bool) -> list[str]:

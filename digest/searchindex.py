@@ -25,7 +25,7 @@ import json
 import re
 
 from . import urls
-from .fragments import Fragments
+from .fragments import Fragments, framed
 from .model import MONTHS, Site
 from .output import Output
 
@@ -133,7 +133,7 @@ def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
         rows = fragments.each("search", site.chronology, row)
     # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
     start = ("{\n" + "\n".join(lines) + '\n"items":[\n').encode("utf-8")
-    return start + b",\n".join(rows) + (b"\n" if rows else b"") + b"]\n}\n"
+    return framed(start, b",\n", rows, b"\n]\n}\n" if rows else b"]\n}\n")
 
 
 def render_search_index(site: Site, fragments: Fragments | None = None) -> tuple[Output, ...]:

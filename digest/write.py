@@ -46,6 +46,7 @@ from .output import Output, Stat, Written, stat_of
 
 if TYPE_CHECKING:
     from multiprocessing.process import BaseProcess
+    from typing import BinaryIO
 
 _TEMP = ".tmp-"  # a build in progress: .<name>.tmp-XXXX
 _OLD = ".old-"  # the previous site on its way out: .<name>.old-XXXX
@@ -468,10 +469,28 @@ def _same(old: str, path: str, data: bytes) -> tuple[Stat | None, int]:
     if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
         return None, st.st_ino
     try:
-        with open(f"{old}/{path}", "rb") as f:
-            return (stat_of(st) if f.read() == data else None), st.st_ino
+        with open(f"{old}/{path}", "rb", buffering=0) as f:
+            return (stat_of(st) if _holds(f, data) else None), st.st_ino
     except OSError:
         return None, st.st_ino
+
+
+# The piece of a file compared at a time (see _holds).
+_PIECE = 1 << 20
+
+
+def _holds(f: BinaryIO, data: bytes) -> bool:
+    """Whether the rest of the open file `f` is exactly `data`, read a piece at a time:
+    a changed search index differs in its first piece and is not read further, and a
+    10 MB file read whole would be 10 MB of new memory (2,500 page faults, a third of
+    its comparison's time) where a piece reuses the last one's."""
+    at = 0
+    while at < len(data):
+        piece = f.read(_PIECE)
+        if not piece or piece != data[at : at + len(piece)]:
+            return False
+        at += len(piece)
+    return not f.read(1)
 
 
 def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:

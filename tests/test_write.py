@@ -352,3 +352,24 @@ def test_a_new_path_that_is_a_folder_of_a_known_one_is_a_bug(tmp_path: Path) -> 
         write([Output("a", b"file"), Output("a/b.html", b"b")], out, written.stats)
     assert str(err.value) == "output path 'a' is also a folder of another output"
     assert files(out) == {"a/b.html": b"b"}
+
+
+@pytest.mark.parametrize(
+    ("on_disk", "same"),
+    [
+        (b"0123456789abcdef", True),
+        (b"X123456789abcdef", False),  # in the first piece
+        (b"0123456789abcdeX", False),  # in the last
+        (b"0123456789abcdef!", False),  # longer
+        (b"0123456789abcde", False),  # shorter
+        (b"", False),
+    ],
+)
+def test_a_file_holds_the_bytes_only_when_every_piece_is_the_same(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, on_disk: bytes, same: bool
+) -> None:
+    monkeypatch.setattr(write_module, "_PIECE", 4)  # four pieces of the 16 bytes
+    path = tmp_path / "file"
+    path.write_bytes(on_disk)
+    with open(path, "rb", buffering=0) as f:
+        assert write_module._holds(f, b"0123456789abcdef") is same

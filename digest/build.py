@@ -225,7 +225,19 @@ def build(
             fork=many,
         )
         feeds = forked.start(
-            partial(_put_made, place, _feeds, site, pages_key, signatures, kept, cache),
+            partial(
+                _put_made,
+                place,
+                _feeds,
+                site,
+                pages_key,
+                signatures,
+                kept,
+                cache,
+                options,
+                out_dir,
+                target.live,
+            ),
             fork=many,
         )
         # Jinja is imported only now: the two processes above do without it, and start
@@ -318,20 +330,26 @@ def _put_made(place, make, *args) -> tuple[tuple[Output, ...], dict[str, Placed]
     return tuple(outputs), placed
 
 
-def _feeds(site, pages_key, signatures, kept, cache) -> tuple:
-    """The feeds (only those whose key changed are made again), and the two small data
-    files: the calendar and llms.txt. The checked items are saved to the cache here
-    too: off the path the pages wait on, and beside the lighter half of the site-wide
-    files (a rebuild after one edit waits on the other, _data_files)."""
+def _feeds(site, pages_key, signatures, kept, cache, options, out_dir, live) -> tuple:
+    """The feeds (only those whose key changed are made again, each with the unchanged
+    items' entries taken from its file in the live site, `live`: see feeds.LastFeeds),
+    and the two small data files: the calendar and llms.txt. The checked items are
+    saved to the cache here too: off the path the pages wait on, and beside the lighter
+    half of the site-wide files (a rebuild after one edit waits on the other,
+    _data_files)."""
     if cache is not None:
         cache.save()
-    from .feeds import render_feeds
+    from .feeds import LastFeeds, feed_items, render_feeds
     from .ical import render_calendar
     from .llms import render_llms
 
-    return (
-        render_feeds(site, pages_key, signatures, kept) + render_calendar(site) + render_llms(site)
-    )
+    last = None
+    if options.cache_dir is not None:
+        last = LastFeeds.load(options.cache_dir, out_dir, live)
+    feeds = render_feeds(site, pages_key, signatures, kept, last)
+    if last is not None:
+        last.save(options.cache_dir, out_dir, feed_items(site, signatures))
+    return feeds + render_calendar(site) + render_llms(site)
 
 
 def _data_files(site, pages_key, signatures, cache_dir) -> tuple:

@@ -24,6 +24,10 @@ So an item keeps its id when its title, date, body or edition folder change and 
 the site moves to another base_url; readers never show it as new again. RSS carries
 the same id as a guid with isPermaLink="false".
 
+A feed made again (one of its items changed) takes each unchanged item's entry from
+the file the last build wrote, when that file is still as written and was made under
+the same fingerprint: see `LastFeeds`.
+
 Timestamps: an item is published at 00:00 of its date in the site's time zone (a
 month-precision date counts as the first of the month); updated is its `updated` date
 (else published); a feed's updated is its newest item's updated. Never the build time:
@@ -35,9 +39,11 @@ from __future__ import annotations
 import datetime
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
+from itertools import pairwise
+from pathlib import Path
 
 from dateutil import tz
 from feedgen.entry import FeedEntry
@@ -45,6 +51,7 @@ from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from . import feedhtml, keys, urls
+from .cache import folder_file, read_blob, write_blob
 from .feedlist import Feed, catalogue
 from .model import Edition, Site
 from .output import Output
@@ -161,19 +168,33 @@ def _feed_entry(item: _Item) -> FeedEntry:
     return fe
 
 
-def _updated(site: Site, items: list[_Item]) -> datetime.datetime:
+def _updated(site: Site, items: Sequence[_Item]) -> datetime.datetime:
+    return _newest(site, [i.updated for i in items])
+
+
+def _newest(site: Site, updated: Sequence[datetime.datetime]) -> datetime.datetime:
     # An empty feed (a site with no items yet) is dated id_date: fixed, not the build time.
-    if not items:
+    if not updated:
         return _midnight(site.config.id_date, site.config.timezone)
-    return max(i.updated for i in items)
+    return max(updated)
 
 
-def _generator(site: Site, feed: Feed, items: list[_Item]) -> FeedGenerator:
+def _item_updated(site: Site, item_id: str) -> datetime.datetime:
+    """An item's `updated`, as _item makes it, without the rest of its facts."""
+    entry = site.entries[item_id]
+    return _midnight(entry.updated or entry.date, site.config.timezone)
+
+
+def _generator(
+    site: Site, feed: Feed, items: Sequence[_Item], updated: datetime.datetime | None = None
+) -> FeedGenerator:
+    """feedgen's feed with everything but the entries; dated by its newest item's
+    `updated` (of `items`, unless given)."""
     config = site.config
     fg = FeedGenerator()
     fg.id(feed_id(site, feed.path))
     fg.title(feed.title)
-    fg.updated(_updated(site, items))
+    fg.updated(updated if updated is not None else _updated(site, items))
     fg.author({"name": config.author})
     fg.language(config.language)
     fg.generator(GENERATOR)
@@ -193,28 +214,85 @@ def _atom_entry(fe: FeedEntry) -> bytes:
     return b"  " + etree.tostring(element, encoding="UTF-8")
 
 
+# How a feed file ends, and the line each of its entries begins and ends with, as
+# feedgen writes them pretty-printed (Atom entries as _atom_entry does).
 _FEED_END = b"</feed>\n"
+_RSS_END = b"  </channel>\n</rss>\n"
+_ENTRY_LINES = {
+    "atom": (b"  <entry>\n", b"  </entry>\n"),
+    "rss": (b"    <item>\n", b"    </item>\n"),
+}
+_ENDS = {"atom": _FEED_END, "rss": _RSS_END}
 
 
-def _atom(site: Site, feed: Feed, items: list[_Item], entries: list[bytes]) -> bytes:
+def _atom(site: Site, feed: Feed, updated: datetime.datetime, entries: list[bytes]) -> bytes:
     # feedgen writes the feed's own elements; the entries, each serialised once per
     # build, go in before </feed>. Letting feedgen rebuild and reserialise an item for
     # every feed it is in costs 3.5 s for 400 feeds of 10,000 items; this, ~0.1 s. The
     # bytes are the same as feedgen's (tests/test_feeds.py compares them).
-    skeleton = _generator(site, feed, items).atom_str(pretty=True)
-    if not skeleton.endswith(_FEED_END):
-        raise AssertionError(f"feedgen's Atom ends unexpectedly: {skeleton[-40:]!r}")
-    return skeleton[: -len(_FEED_END)] + b"".join(entries) + _FEED_END
+    return _spliced(_generator(site, feed, (), updated).atom_str(pretty=True), "atom", entries)
 
 
-def _rss(site: Site, feed: Feed, items: list[_Item], entries: list[FeedEntry]) -> bytes:
-    fg = _generator(site, feed, items)
+def _spliced(skeleton: bytes, format: str, entries: list[bytes]) -> bytes:
+    """feedgen's feed without entries, with these serialised entries put in before its
+    end: what feedgen writes for the feed with them."""
+    end = _ENDS[format]
+    if not skeleton.endswith(end):
+        raise AssertionError(f"feedgen's {format} ends unexpectedly: {skeleton[-40:]!r}")
+    return skeleton[: -len(end)] + b"".join(entries) + end
+
+
+def _entries_of(data: bytes, format: str) -> list[bytes] | None:
+    """The entries (Atom) or items (RSS) of a feed as feedgen wrote it, each as its
+    lines; None when the file is not such a feed. Text and attribute values are
+    escaped, so no line within an entry can begin as an entry does."""
+    first, last = _ENTRY_LINES[format]
+    end = _ENDS[format]
+    if not data.endswith(end):
+        return None
+    bounds = []
+    at = data.find(b"\n" + first)
+    while at >= 0:
+        bounds.append(at + 1)
+        at = data.find(b"\n" + first, at + 1)
+    bounds.append(len(data) - len(end))
+    found = [data[a:b] for a, b in pairwise(bounds)]
+    return found if all(entry.endswith(last) for entry in found) else None
+
+
+def _rss(site: Site, feed: Feed, updated: datetime.datetime, entries: list[FeedEntry]) -> bytes:
+    fg = _generator(site, feed, (), updated)
     for fe in entries:
         fg.add_entry(fe, order="append")  # feedgen prepends by default
     return fg.rss_str(pretty=True)
 
 
-def _json(site: Site, feed: Feed, items: list[_Item]) -> bytes:
+def _rss_items(site: Site, feed: Feed, entries: list[FeedEntry]) -> list[bytes]:
+    """Each entry's RSS item as feedgen writes it within this feed (an RSS item uses
+    the namespace prefixes its feed declares, so it is cut out of a feed of them)."""
+    if not entries:
+        return []
+    data = _rss(site, feed, _midnight(site.config.id_date, site.config.timezone), entries)
+    found = _entries_of(data, "rss")
+    if found is None or len(found) != len(entries):
+        raise AssertionError(f"feedgen's RSS items of {feed.path} cannot be told apart")
+    return found
+
+
+def _json_item(item: _Item) -> dict[str, object]:
+    return {
+        "id": item.id,
+        "url": item.url,
+        "title": item.title,
+        "content_html": item.html,
+        "summary": item.summary,
+        "date_published": item.published.isoformat(),
+        "date_modified": item.updated.isoformat(),
+        "tags": [label for _t, _s, label in item.categories],
+    }
+
+
+def _json(site: Site, feed: Feed, items: list[dict[str, object]]) -> bytes:
     config = site.config
     doc: dict[str, object] = {
         "version": JSON_FEED_VERSION,
@@ -226,20 +304,90 @@ def _json(site: Site, feed: Feed, items: list[_Item]) -> bytes:
         doc["description"] = config.description
     doc["language"] = config.language
     doc["authors"] = [{"name": config.author}]
-    doc["items"] = [
-        {
-            "id": i.id,
-            "url": i.url,
-            "title": i.title,
-            "content_html": i.html,
-            "summary": i.summary,
-            "date_published": i.published.isoformat(),
-            "date_modified": i.updated.isoformat(),
-            "tags": [label for _t, _s, label in i.categories],
-        }
-        for i in items
-    ]
+    doc["items"] = items
     return (json.dumps(doc, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _json_items(data: bytes) -> list[object] | None:
+    """The items of a JSON Feed as _json wrote it; None when the file is not such a
+    feed."""
+    try:
+        items = json.loads(data)["items"]
+    except (ValueError, TypeError, KeyError):
+        return None
+    return items if isinstance(items, list) else None
+
+
+@dataclass(frozen=True, slots=True)
+class LastFeeds:
+    """The feed files the last build left: each feed's items' signatures as its file
+    was written (by path), and how to read a file of the live site.
+
+    A file's entries serve a feed made again only when the file is still as written
+    (its key is in `previous`, see render_feeds) and that key is the key of these very
+    signatures under this build's fingerprint: the file was then made from the same
+    items, each the same (keys.item_signatures), with the same settings, code and
+    templates, so each unchanged item's entry in it is what making it would give.
+    Signatures saved by a build that never swapped its files in cannot match the
+    recorded key of the file still there."""
+
+    items: Mapping[str, tuple[bytes, ...]]
+    read: Callable[[str], bytes | None]
+
+    @classmethod
+    def load(cls, cache_dir: Path, out_dir: Path, live: str | None) -> LastFeeds:
+        """What the cache folder keeps of the feeds written into `out_dir`, whose live
+        site is the folder `live` (None: there is none, so nothing to read)."""
+        value = read_blob(folder_file(cache_dir, "feeds", out_dir), _ITEMS_FORMAT)
+        items = value if isinstance(value, dict) else {}
+        return cls(items, partial(_read_file, live) if live else _nothing)
+
+    def save(self, cache_dir: Path, out_dir: Path, now: Mapping[str, tuple[bytes, ...]]) -> None:
+        """Keep `now` (feed_items of this build) for the next, if it changed."""
+        if now != self.items:
+            write_blob(folder_file(cache_dir, "feeds", out_dir), _ITEMS_FORMAT, dict(now))
+
+    def entries(self, feed: Feed, written: bytes | None, fingerprint: bytes) -> dict[bytes, object]:
+        """The entries of the file at `feed.path` (its key `written`) by item
+        signature; empty when they cannot be used."""
+        signatures = self.items.get(feed.path)
+        if written is None or feed.editions or type(signatures) is not tuple or not signatures:
+            return {}
+        if not all(type(s) is bytes for s in signatures):
+            return {}
+        if written != keys.digest(fingerprint, feed.path, feed.format, keys.join(signatures)):
+            return {}
+        data = self.read(feed.path)
+        if data is None:
+            return {}
+        found = _json_items(data) if feed.format == "json" else _entries_of(data, feed.format)
+        if found is None or len(found) != len(signatures):
+            return {}
+        return dict(zip(signatures, found, strict=True))
+
+
+_ITEMS_FORMAT = "feed-items-1"
+
+
+def _read_file(folder: str, path: str) -> bytes | None:
+    try:
+        with open(f"{folder}/{path}", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _nothing(path: str) -> None:
+    return None
+
+
+def feed_items(site: Site, signatures: Mapping[str, bytes]) -> dict[str, tuple[bytes, ...]]:
+    """Each item feed's items' signatures, by path: for LastFeeds of the next build."""
+    return {
+        feed.path: tuple(signatures[i] for i in feed.items)
+        for feed in catalogue(site)
+        if not feed.editions
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -261,13 +409,15 @@ def render_feeds(
     fingerprint: bytes = b"",
     signatures: Mapping[str, bytes] | None = None,
     previous: Mapping[str, bytes] | None = None,
+    last: LastFeeds | None = None,
 ) -> tuple[Output, ...]:
-    """Every feed of the catalogue as an Output (bytes in memory, no I/O).
+    """Every feed of the catalogue as an Output (bytes in memory; no I/O but `last`'s).
 
     A feed's key covers the shared fingerprint and the signatures of its items (for the
     editions feed: of every item); a feed whose key is in `previous` (output path ->
     key of the file still there) is not made again: its Output has no data. An item
-    in several feeds is made into HTML, a feedgen entry and Atom bytes once."""
+    in several feeds is made into HTML, a feedgen entry and Atom bytes once; in a feed
+    made again, an item whose entry the last build's file has (`last`) not at all."""
     if signatures is None:
         signatures = keys.item_signatures(site, {})
     previous = previous or {}
@@ -285,19 +435,41 @@ def render_feeds(
     for feed in catalogue(site):
         shows = everything if feed.editions else keys.join(signatures[i] for i in feed.items)
         key = keys.digest(fingerprint, feed.path, feed.format, shows)
-        if previous.get(feed.path) == key:
+        written = previous.get(feed.path)
+        if written == key:
             outputs.append(Output(feed.path, None, key))
             continue
         if feed.editions:
             ready = [_made(_edition_item(site, editions[k])) for k in feed.items]
+            updated = _updated(site, [m.item for m in ready])
+            data = _atom(site, feed, updated, [m.atom for m in ready])
         else:
-            ready = [made(item_id) for item_id in feed.items]
-        items = [m.item for m in ready]
-        if feed.format == "json":
-            data = _json(site, feed, items)
-        elif feed.format == "rss":
-            data = _rss(site, feed, items, [m.entry for m in ready])
-        else:
-            data = _atom(site, feed, items, [m.atom for m in ready])
+            old = last.entries(feed, written, fingerprint) if last is not None else {}
+            data = _feed(site, feed, [signatures[i] for i in feed.items], old, made)
         outputs.append(Output(feed.path, data, key))
     return tuple(outputs)
+
+
+def _feed(
+    site: Site,
+    feed: Feed,
+    signatures: list[bytes],
+    old: Mapping[bytes, object],
+    made: Callable[[str], _Made],
+) -> bytes:
+    """The bytes of an item feed, each item's entry taken from `old` (by its
+    signature) when there, else made."""
+    updated = _newest(site, [_item_updated(site, i) for i in feed.items])
+    pairs = list(zip(feed.items, signatures, strict=True))
+    if feed.format == "json":
+        items = [old[s] if s in old else _json_item(made(i).item) for i, s in pairs]
+        return _json(site, feed, items)  # type: ignore[arg-type]
+    if feed.format == "atom":
+        entries = [old[s] if s in old else made(i).atom for i, s in pairs]
+        return _atom(site, feed, updated, entries)  # type: ignore[arg-type]
+    if not old:
+        return _rss(site, feed, updated, [made(i).entry for i in feed.items])
+    fresh = iter(_rss_items(site, feed, [made(i).entry for i, s in pairs if s not in old]))
+    items = [old[s] if s in old else next(fresh) for _i, s in pairs]
+    skeleton = _generator(site, feed, (), updated).rss_str(pretty=True)
+    return _spliced(skeleton, "rss", items)  # type: ignore[arg-type]

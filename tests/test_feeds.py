@@ -17,7 +17,7 @@ import feedparser
 import pytest
 from lxml import etree
 
-from digest import feeds
+from digest import feeds, keys
 from digest.build import check
 from digest.model import Site
 
@@ -567,3 +567,63 @@ def test_spliced_atom_is_what_feedgen_writes(shipped: Site, shipped_feeds) -> No
         for item in items:
             fg.add_entry(feeds._feed_entry(item), order="append")
         assert fg.atom_str(pretty=True) == shipped_feeds[feed.path], feed.path
+
+
+def test_a_feed_is_its_skeleton_and_its_entries(shipped: Site, shipped_feeds) -> None:
+    # What splicing relies on: a feed as written splits into one piece per item, and
+    # feedgen's feed without entries plus those pieces is the feed again.
+    for feed in feeds.catalogue(shipped):
+        if feed.format == "json" or feed.editions:
+            continue
+        data = shipped_feeds[feed.path]
+        entries = feeds._entries_of(data, feed.format)
+        assert entries is not None and len(entries) == len(feed.items), feed.path
+        updated = feeds._newest(shipped, [feeds._item_updated(shipped, i) for i in feed.items])
+        bare = feeds._generator(shipped, feed, (), updated)
+        skeleton = (
+            bare.atom_str(pretty=True) if feed.format == "atom" else bare.rss_str(pretty=True)
+        )
+        assert feeds._spliced(skeleton, feed.format, entries) == data, feed.path
+
+
+def test_rss_items_made_apart_are_those_of_the_whole_feed(shipped: Site, shipped_feeds) -> None:
+    editions = {e.key: e for e in shipped.editions}
+    feed = next(f for f in feeds.catalogue(shipped) if f.format == "rss")
+    made = [
+        feeds._made(feeds._item(shipped, i, editions[shipped.entries[i].edition]))
+        for i in feed.items
+    ]
+    whole = feeds._entries_of(shipped_feeds[feed.path], "rss")
+    assert feeds._rss_items(shipped, feed, [m.entry for m in made[3:5]]) == whole[3:5]
+    assert feeds._rss_items(shipped, feed, []) == []
+
+
+@pytest.mark.parametrize(
+    ("data", "entries"),
+    [
+        (b"<feed>\n</feed>\n", []),  # a feed without entries
+        (b"<feed>\n  <entry>\n  </entry>\n</feed>\n", [b"  <entry>\n  </entry>\n"]),
+        (b"", None),
+        (b"<feed>\n  <entry>\n    <id>x</id>\n</feed>\n", None),  # an entry that does not end
+        (b"<feed>\n  <entry>\n  </entry>\n</rss>\n", None),  # another format's end
+    ],
+)
+def test_the_entries_of_a_feed_as_written(data: bytes, entries: list[bytes] | None) -> None:
+    assert feeds._entries_of(data, "atom") == entries
+
+
+def test_entries_of_a_file_written_from_other_items_are_not_used(
+    shipped: Site, shipped_feeds
+) -> None:
+    feed = next(f for f in feeds.catalogue(shipped) if f.path == "feed.xml")
+    signatures = keys.item_signatures(shipped, {})
+    mine = tuple(signatures[i] for i in feed.items)
+    written = keys.digest(b"print", feed.path, feed.format, keys.join(mine))
+    last = feeds.LastFeeds({feed.path: mine}, {feed.path: shipped_feeds[feed.path]}.get)
+    assert len(last.entries(feed, written, b"print")) == len(feed.items)
+    assert last.entries(feed, written, b"other print") == {}  # other code or settings
+    other = feeds.LastFeeds({feed.path: mine[1:] + mine[:1]}, last.read)  # other order
+    assert other.entries(feed, written, b"print") == {}
+    assert last.entries(feed, None, b"print") == {}  # the file is not as written
+    gone = feeds.LastFeeds({feed.path: mine}, lambda path: None)
+    assert gone.entries(feed, written, b"print") == {}

@@ -5,6 +5,7 @@ cache is ignored; unchanged files keep their bytes and mtimes."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,7 +15,7 @@ import pytest
 from conftest import SHIPPED
 
 from digest import cache as cache_module
-from digest.build import Options, build
+from digest.build import Options, build, check
 from digest.cache import ENTRIES_DIR
 from digest.fragments import FRAGMENTS_DIR
 from digest.templating import TEMPLATES_DIR
@@ -326,6 +327,67 @@ def count_lines_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     spy(monkeypatch, catalog, "_item", lambda site, eid, shared: eid, made)
     spy(monkeypatch, searchindex, "_item", lambda site, base, eid: eid, made)
     return made
+
+
+def count_feed_items_made(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The ids of the items whose feed entry is made (not taken from a feed file)."""
+    from digest import feeds
+
+    return spy(monkeypatch, feeds, "_item", lambda site, eid, edition: eid, [])
+
+
+@pytest.mark.parametrize("change", ["body", "date", "removed", "added", "site.yaml"])
+def test_a_feed_made_again_takes_unchanged_entries_from_its_file(
+    site: Path, monkeypatch: pytest.MonkeyPatch, change: str
+) -> None:
+    run(site, "out")
+    made = count_feed_items_made(monkeypatch)
+    item = an_item(site)
+    text = item.read_text()
+    # The edition's last item (the last section's oldest): removing it, or adding one
+    # after it, numbers no other item's sources again (which would change them).
+    site_now, _problems = check(site / "entries")
+    last = site_now.entries[site_now.editions[0].sections[-1].entries[-1]]
+    made_now = {item.stem}
+    if change == "body":
+        item.write_text(text + "\nOne more sentence.\n")
+    elif change == "date":  # the newest item now: every feed it is in changes order
+        item.write_text(re.sub(r"date: 2023-03-\d\d", "date: 2023-03-31", text, count=1))
+    elif change == "removed":
+        (site / "entries" / last.path).unlink()
+        made_now = set()
+    elif change == "added":
+        new = (site / "entries" / last.path).read_text().replace(last.id, "a-new-item")
+        new = re.sub(r"\ndate: [\d-]+", "\ndate: 2023-01-01", new, count=1)
+        (item.parent / "a-new-item.md").write_text(re.sub(r"\norder: \d+", "", new))
+        made_now = {"a-new-item"}
+    else:  # the title is in every entry's content: every entry is made again
+        path = site / "entries" / "site.yaml"
+        path.write_text(path.read_text().replace("title: ", "title: The ", 1))
+    built = run(site, "out")
+    if change == "site.yaml":
+        assert len(set(made)) == built.items
+    else:
+        assert set(made) == made_now
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+def test_feed_entries_are_not_taken_from_a_file_written_otherwise(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A feed file changed by hand since it was written (a stray edit, another tool) is
+    # made again whole, never spliced.
+    run(site, "out")
+    feed = site / "out" / "feed.xml"
+    feed.write_bytes(feed.read_bytes().replace(b"<entry>", b"<entry> ", 1))
+    made = count_feed_items_made(monkeypatch)
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nOne more sentence.\n")
+    run(site, "out")
+    assert len(set(made)) > 1
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
 
 
 def test_data_file_lines_are_made_again_only_for_a_changed_item(

@@ -210,7 +210,7 @@ def _unfrozen_twin(cls: type) -> type:
     by assigning __class__, which Python allows between classes of the same slots (the
     same memory layout); from then on it is frozen, compares and hashes as a `cls`.
     That holds only for a class whose __init__ does nothing but set its fields: no
-    __post_init__, no default factory (its values are always all given here)."""
+    __post_init__. (Defaults play no part: unpack always gives every value.)"""
     import dataclasses
 
     if not dataclasses.is_dataclass(cls) or "__slots__" not in cls.__dict__:
@@ -306,14 +306,11 @@ class EntryCache:
             found = self.old[shard] = value if isinstance(value, dict) else {}
         return found
 
-    def get(self, rel: str, key: bytes):
-        """The cached result for `rel` if its content hash is `key`, else None."""
-        return self.get_all([(rel, key)])[0]
-
     def get_all(self, wanted: Iterable[tuple[str, bytes]]) -> list:
-        """`get` for each (path, content hash), in order, with the look-ups of a
-        folder's file made once for a run of its paths, not once per item (paths in
-        order come folder by folder: ten thousand of them a rebuild)."""
+        """For each (path, content hash), in order: the cached result for the path if
+        its content hash is that one, else None. A folder's file is looked up once for
+        a run of its paths, not once per item (paths in order come folder by folder:
+        ten thousand of them a rebuild)."""
         found = []
         shard = None
         old: dict[str, tuple[bytes, tuple]] = {}

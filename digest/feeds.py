@@ -109,9 +109,8 @@ class _Item:
 
 def _item(site: Site, item_id: str, edition: Edition) -> _Item:
     entry = site.entries[item_id]
-    zone = site.config.timezone
-    published = _midnight(entry.date, zone)
-    updated = _midnight(entry.updated, zone) if entry.updated else published
+    published = _midnight(entry.date, site.config.timezone)
+    updated = _item_updated(site, item_id)
     base = site.config.base_url
     categories = [(entry.category, base + urls.SECTIONS, site.config.section_title(entry.category))]
     for key in entry.agencies:
@@ -180,7 +179,8 @@ def _newest(site: Site, updated: Sequence[datetime.datetime]) -> datetime.dateti
 
 
 def _item_updated(site: Site, item_id: str) -> datetime.datetime:
-    """An item's `updated`, as _item makes it, without the rest of its facts."""
+    """An item's `updated` (its `updated` date, else its date), without the rest of its
+    facts (_item)."""
     entry = site.entries[item_id]
     return _midnight(entry.updated or entry.date, site.config.timezone)
 
@@ -351,7 +351,7 @@ class LastFeeds:
         """The entries of the file at `feed.path` (its key `written`) by item
         signature; empty when they cannot be used."""
         signatures = self.items.get(feed.path)
-        if written is None or feed.editions or type(signatures) is not tuple or not signatures:
+        if written is None or type(signatures) is not tuple or not signatures:
             return {}
         if not all(type(s) is bytes for s in signatures):
             return {}

@@ -9,8 +9,9 @@ key changed (keys.py) and write rewrites only files whose bytes changed.
 
 That rebuild with nothing to do walks the entries folder, takes the items' content
 hashes (from their stats, when the cache knows them: sources.py) and reads the few
-settings and static files, while a forked process looks at the last build's files
-(record.missing), and nothing more: the stages past it, and their modules (YAML, the
+settings and static files, while two forked processes take the stats, one of the item
+files (sources.changed_files), the other of the last build's files (record.missing),
+and nothing more: the stages past it, and their modules (YAML, the
 checker, the model, Jinja), are imported only once it is known that there is work to
 do.
 
@@ -31,7 +32,7 @@ from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, re
 from .output import Output, Written
 from .problems import Problem
 from .record import Record, kept_files, missing, read_record, save_record
-from .sources import Source, read_sources
+from .sources import Source, changed_files, read_sources, recorded_stats
 from .theme import find_theme, read_static, templates_fingerprint
 
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
@@ -140,23 +141,33 @@ def build(
     written and the previous site stays as it was."""
     progress = options.progress or (lambda stage: None)
     progress("reading")
-    record = read_record(options.cache_dir, out_dir)
-    # Which of the last build's files are still as written: some ten thousand stats, in
-    # a process of their own while this one reads the inputs (and, if any changed,
-    # checks and models the items). The one answer serves both ways out below.
-    count = len(record.files) if record is not None else 0
-    still = forked.start(partial(missing, out_dir, record), fork=count >= FORK_DATA_FROM)
-    target = None
+    root = Path(entries_dir)
+    # The items' stats as the last run kept them: read before any item file is looked at.
+    recorded = recorded_stats(root, options.cache_dir)
+    # Which item files changed since the last run, and which of the last build's files
+    # are still as written: two answers of some ten thousand stats each, from processes
+    # of their own (at ten thousand items) while this one reads the record and walks
+    # the entries folder. The first is wanted at once; the second only if nothing
+    # changed (a rebuild with nothing to do), or once the items are checked and
+    # modelled. (Without a fork, read_sources takes the items' stats itself.)
+    fork = len(recorded.stats) >= FORK_DATA_FROM
+    changed = forked.start(partial(changed_files, root, recorded)) if fork else None
+    target = still = None
     try:
+        record = read_record(options.cache_dir, out_dir)
+        count = len(record.files) if record is not None else 0
+        still = forked.start(partial(missing, out_dir, record), fork=count >= FORK_DATA_FROM)
         layout, problems = walk(entries_dir)
         if record is None:
             target = _start_first(out_dir, layout)
-        sources, found = read_sources(Path(entries_dir), layout.items, options.cache_dir)
-        problems += found
         theme = find_theme(entries_dir)
         static = read_static(theme.static)
         code = code_fingerprint()
         shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options, code)
+        sources, found = read_sources(
+            root, layout.items, options.cache_dir, recorded, changed and changed.result()
+        )
+        problems += found
         # The items as one part: each hash (16 bytes) then its path, which has no NUL.
         items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
         inputs = hashes.digest(shared, items, *static_keys(static))
@@ -191,7 +202,9 @@ def build(
             _abandon(target)
         raise
     finally:
-        still.close()  # nothing left to stop once its result is in
+        for pending in (changed, still):  # nothing left to stop once their results are in
+            if pending is not None:
+                pending.close()
     if site is None:
         if target is not None:  # a first build's folders, started early: never used
             _abandon(target)

@@ -12,6 +12,9 @@ Git's "racy file" rule keeps the shortcut sound: a file whose stat was recorded 
 than RACY_NS after it last changed may have changed again within the same timestamp
 tick, its stat showing nothing; its hash is never trusted, the file is read again.
 
+The stats are taken apart from the reading (changed_files, then read_sources), so that
+a big rebuild can have another process take them while it walks the entries folder.
+
 A file that is read (a changed, new, racy or linked one, or every file without a
 cache) gives exactly the problems load.read_bytes gives; one that is not read has
 `data` None, and items.check_sources reads it only if the cache has no checked item
@@ -22,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -60,40 +63,80 @@ def content_key(data: bytes, edition: str) -> bytes:
     return hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
 
 
-def read_sources(
-    root: Path, items: Iterable[tuple[str, str]], cache_dir: Path | None = None
-) -> tuple[tuple[Source, ...], list[Problem]]:
-    """The content hash of every item file (in path order), reading each file unless
-    the cache in `cache_dir` knows it unchanged; and the problems of the files read.
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    """The item files' stats the last run kept for an entries folder (see above), as
+    read at the start of this run."""
 
-    The stats of this run are kept in `cache_dir` for the next one (rewritten only when
-    they changed, so a run with nothing to do writes nothing)."""
+    path: Path | None  # the file they are kept in (None: no cache folder)
+    stats: Mapping[str, Known]  # by path in the entries folder
+    since: int  # a change recorded before this time (ns) is not racy (RACY_NS)
+    start: int  # this run's time before any file was looked at
+
+
+def recorded_stats(root: Path, cache_dir: Path | None = None) -> Recorded:
+    """The stats kept in `cache_dir` for the entries folder `root` (none without one, or
+    when they cannot be read); to be read before any of its files is looked at."""
     start = time.time_ns()  # before any file is looked at: see RACY_NS
     path = folder_file(cache_dir, "sources", root) if cache_dir is not None else None
     known, since = _read_known(path, root)
+    return Recorded(path, known, since, start)
+
+
+def changed_files(root: Path, recorded: Recorded) -> frozenset[str]:
+    """The files of `recorded` that must be read again: gone, with another stat, or
+    with a stat recorded too soon after a change to be trusted (RACY_NS). Some ten
+    thousand lstats at ten thousand items, and nothing else: a rebuild has a forked
+    process do them (build.py)."""
+    top = os.fspath(root)
+    lstat = os.lstat
+    since = recorded.since
+    changed = []
+    for rel, old in recorded.stats.items():
+        try:
+            st = lstat(f"{top}/{rel}")
+        except OSError:
+            changed.append(rel)
+            continue
+        if not (
+            st.st_mtime_ns < since
+            and st.st_ctime_ns < since
+            and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == old[:4]
+        ):
+            changed.append(rel)
+    return frozenset(changed)
+
+
+def read_sources(
+    root: Path,
+    items: Iterable[tuple[str, str]],
+    cache_dir: Path | None = None,
+    recorded: Recorded | None = None,
+    changed: frozenset[str] | None = None,
+) -> tuple[tuple[Source, ...], list[Problem]]:
+    """The content hash of every item file (in path order), reading each file unless
+    the cache in `cache_dir` knows it unchanged; and the problems of the files read.
+    (`recorded` and `changed`: recorded_stats and changed_files, when the caller has
+    them already.)
+
+    The stats of this run are kept in `cache_dir` for the next one (rewritten only when
+    they changed, so a run with nothing to do writes nothing)."""
+    if recorded is None:
+        recorded = recorded_stats(root, cache_dir)
+    if changed is None:
+        changed = changed_files(root, recorded)
+    known = recorded.stats
     problems: list[Problem] = []
     sources = []
     now: dict[str, Known] = {}
     trusted = 0
-    top = os.fspath(root)
-    lstat = os.lstat
     for rel, edition in items:
         old = known.get(rel)
-        if old is not None:
-            try:
-                st = lstat(f"{top}/{rel}")
-            except OSError:
-                st = None
-            if (
-                st is not None
-                and st.st_mtime_ns < since
-                and st.st_ctime_ns < since
-                and (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino) == old[:4]
-            ):
-                sources.append(Source(rel, edition, None, old[4]))
-                now[rel] = old
-                trusted += 1
-                continue
+        if old is not None and rel not in changed:
+            sources.append(Source(rel, edition, None, old[4]))
+            now[rel] = old
+            trusted += 1
+            continue
         data, info, found = read_file(root, rel)
         if data is None:
             problems += found
@@ -102,8 +145,9 @@ def read_sources(
         sources.append(Source(rel, edition, data, key))
         if info is not None:  # not for a file read through a link: see load.read_file
             now[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, key)
+    path = recorded.path
     if path is not None and (trusted < len(sources) or now.keys() != known.keys()):
-        write_blob(path, _FORMAT, (os.path.abspath(root), start, now))
+        write_blob(path, _FORMAT, (os.path.abspath(root), recorded.start, now))
     return tuple(sources), problems
 
 

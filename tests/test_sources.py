@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from conftest import SHIPPED
 
-from digest import sources
+from digest import build as build_module
+from digest import forked, sources
 from digest.build import Options, build, check
 from digest.cache import read_blob, write_blob
 from digest.load import walk
@@ -188,11 +189,26 @@ def tree(folder: Path) -> dict[str, bytes]:
     }
 
 
+@pytest.mark.parametrize("fork", [False, True], ids=["in process", "forked"])
 @pytest.mark.parametrize("change", ["mtime set back", "replaced", "registry"])
-def test_builds_trusting_stats_equal_cold_builds(entries: Path, later, change: str) -> None:
+def test_builds_trusting_stats_equal_cold_builds(
+    entries: Path, later, change: str, fork: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Forked: the items' stats are taken in a process of their own, as a big site's
+    are (build.FORK_DATA_FROM lowered for the shipped 30 items)."""
     site = entries.parent
     options = Options(cache_dir=site / "cache")
     assert build(entries, site / "out", options)[1] == []
+    looked = []
+    if fork:
+        monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)
+        start = forked.start
+
+        def start_and_note(work, fork=True):
+            looked.append(getattr(work, "func", None))
+            return start(work, fork)
+
+        monkeypatch.setattr(forked, "start", start_and_note)
     item = an_item(entries)
     if change == "mtime set back":
         rewrite_keeping_mtime(item, same_size_edit(item.read_bytes()))
@@ -208,6 +224,7 @@ def test_builds_trusting_stats_equal_cold_builds(entries: Path, later, change: s
         path.write_text(path.read_text() + "\nZZTEST:\n  name: A Test Agency\n  level: other\n")
     built, problems = build(entries, site / "out", options)
     assert problems == [] and built is not None and built.written.written > 0
+    assert (sources.changed_files in looked) is fork
     assert build(entries, site / "cold", Options())[1] == []
     assert tree(site / "out") == tree(site / "cold")
     assert check(entries, options) == check(entries)

@@ -220,8 +220,8 @@ def build(
     pages_key = keys.pages_fingerprint(shared)
     signatures = keys.item_signatures(site, {s.rel: s.key for s in sources})
     # Render and write overlap: the pages go into the target folder as they are
-    # rendered (in the worker that rendered them), while two other processes make and
-    # put the feeds and the data files; then write finishes the folder and swaps it in.
+    # rendered (in the worker that rendered them), while other processes make and put
+    # the feeds and the data files; then write finishes the folder and swaps it in.
     target = target or begin(out_dir)
     job = feeds = data = None
     try:
@@ -232,28 +232,33 @@ def build(
         # site's, at once.
         many = len(site.entries) >= FORK_DATA_FROM
         place = partial(put, target)
-        # The data files' process first: it has the most to do.
-        data = forked.start(
-            partial(_put_made, place, _data_files, site, pages_key, signatures, options.cache_dir),
-            fork=many,
+        make_data = partial(
+            _put_made, place, _data_files, site, pages_key, signatures, options.cache_dir
         )
-        feeds = forked.start(
-            partial(
-                _put_made,
-                place,
-                _feeds,
-                site,
-                pages_key,
-                signatures,
-                kept,
-                cache,
-                options,
-                out_dir,
-                target.live,
-            ),
-            fork=many,
+        make_feeds = partial(
+            _put_made,
+            place,
+            _feeds,
+            site,
+            pages_key,
+            signatures,
+            kept,
+            cache,
+            options,
+            out_dir,
+            target.live,
         )
-        # Jinja is imported only now: the two processes above do without it, and start
+        if record is None:
+            # A first build: two processes, the data files' first (it has the most to
+            # do), beside the workers rendering every page.
+            data = forked.start(make_data, fork=many)
+            feeds = forked.start(make_feeds, fork=many)
+        else:
+            # A rebuild renders a few pages here, and one process makes both, the one
+            # after the other: with a process each, three would share the two cores
+            # where this one, the longest, is the build's pace.
+            data = forked.start(partial(_in_turn, make_feeds, make_data), fork=many)
+        # Jinja is imported only now: the processes above do without it, and start
         # that much sooner (some 60 ms; after one edit, one of them finishes last).
         from .render import Previous, start_pages
         from .templating import TemplateCache, environment
@@ -267,11 +272,14 @@ def build(
         env = environment(theme.templates, templates)
         job = start_pages(site, env, pages_key, signatures, previous, put=place)
         pages = job.wait()
-        feed_outputs, feeds_placed = feeds.result()
-        data_outputs, data_placed = data.result()
-        outputs = pages.outputs + feed_outputs + data_outputs + static
+        outputs, placed = pages.outputs, dict(pages.placed)
+        for pending in (feeds, data):
+            if pending is not None:
+                more, put_there = pending.result()
+                outputs += more
+                placed.update(put_there)
+        outputs += static
         progress("writing")
-        placed = {**pages.placed, **feeds_placed, **data_placed}
         written = finish(target, outputs, placed, record.stats() if record else None)
     except BaseException:
         if job is not None:
@@ -341,6 +349,17 @@ def _put_made(place, make, *args) -> tuple[tuple[Output, ...], dict[str, Placed]
             output = Output(output.path, None, output.key)
         outputs.append(output)
     return tuple(outputs), placed
+
+
+def _in_turn(*makes) -> tuple[tuple[Output, ...], dict[str, Placed]]:
+    """What each `make()` (_put_made) gives, made one after the other, together."""
+    outputs: tuple[Output, ...] = ()
+    placed: dict[str, Placed] = {}
+    for make in makes:
+        more, put_there = make()
+        outputs += more
+        placed.update(put_there)
+    return outputs, placed
 
 
 def _feeds(site, pages_key, signatures, kept, cache, options, out_dir, live) -> tuple:

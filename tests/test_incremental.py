@@ -196,9 +196,10 @@ def test_parallel_rendering_equals_sequential(site: Path, monkeypatch) -> None:
 
 @pytest.fixture
 def forking(monkeypatch):
-    """Builds fork as a big site's do: its feeds and data files, and the look at its
-    last output, in processes of their own (build.FORK_DATA_FROM), each putting its own
-    files. The shipped site is small, so the threshold is lowered to fork for it too."""
+    """Builds fork as a big site's do: its feeds and data files (in one process after
+    the first build), and the looks at its items' stats and its last output, in
+    processes of their own (build.FORK_DATA_FROM), each putting its own files. The
+    shipped site is small, so the threshold is lowered to fork for it too."""
     from digest import build as build_module
 
     monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)

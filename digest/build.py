@@ -272,15 +272,15 @@ def build(
         env = environment(theme.templates, templates)
         job = start_pages(site, env, pages_key, signatures, previous, put=place)
         pages = job.wait()
-        outputs, placed = pages.outputs, dict(pages.placed)
-        for pending in (feeds, data):
-            if pending is not None:
-                more, put_there = pending.result()
-                outputs += more
-                placed.update(put_there)
-        outputs += static
         progress("writing")
-        written = finish(target, outputs, placed, record.stats() if record else None)
+        # The pages' files are checked and the unchanged ones linked while the other
+        # process may still be making the feeds and data files: finish asks for those
+        # last (`rest`).
+        made: list = []
+        known = record.stats() if record else None
+        rest = partial(_results, made, feeds, data)
+        written = finish(target, pages.outputs + static, pages.placed, known, rest)
+        outputs = pages.outputs + made[0] + static
     except BaseException:
         if job is not None:
             job.close()
@@ -351,12 +351,23 @@ def _put_made(place, make, *args) -> tuple[tuple[Output, ...], dict[str, Placed]
     return tuple(outputs), placed
 
 
+def _results(made: list, *pendings) -> tuple[tuple[Output, ...], dict[str, Placed]]:
+    """The outputs of the forked makers (`pendings`, None for none) and what put did
+    with them, once they are done; the outputs also appended to `made`."""
+    outputs, placed = _merged(p.result() for p in pendings if p is not None)
+    made.append(outputs)
+    return outputs, placed
+
+
 def _in_turn(*makes) -> tuple[tuple[Output, ...], dict[str, Placed]]:
     """What each `make()` (_put_made) gives, made one after the other, together."""
+    return _merged(make() for make in makes)
+
+
+def _merged(parts) -> tuple[tuple[Output, ...], dict[str, Placed]]:
     outputs: tuple[Output, ...] = ()
     placed: dict[str, Placed] = {}
-    for make in makes:
-        more, put_there = make()
+    for more, put_there in parts:
         outputs += more
         placed.update(put_there)
     return outputs, placed

@@ -149,7 +149,15 @@ def check_outputs(
     files at once (none is another's folder), and each output without data was put
     already (`placed`) or keeps a file the record knows."""
     seen: set[str] = set()
-    known = known or {}
+    _check_clash(seen, _check_some(outputs, known or {}, placed, seen))
+
+
+def _check_some(
+    outputs: Iterable[Output], known: Mapping[str, Stat], placed: Collection[str], seen: set[str]
+) -> bool:
+    """check_outputs for some of the outputs, the paths of the others checked so far in
+    `seen` (the clash of paths and folders is left to _check_clash); whether any path
+    is one the record does not know."""
     new = False
     for output in outputs:
         if output.path not in known:  # a path the last build wrote was checked then
@@ -161,6 +169,10 @@ def check_outputs(
         seen.add(output.path)
         if output.data is None and output.path not in placed and output.path not in known:
             raise ValueError(f"output path {output.path!r} has no data and no file to keep")
+    return new
+
+
+def _check_clash(seen: set[str], new: bool) -> None:
     # Paths all written by the last build cannot clash: its outputs were checked.
     clash = seen.intersection(_folder_set(seen)) if new else ()
     if clash:
@@ -314,57 +326,99 @@ def finish(
     outputs: Iterable[Output],
     placed: Mapping[str, Placed],
     known: Mapping[str, Stat] | None = None,
+    rest: Callable[[], tuple[Iterable[Output], Mapping[str, Placed]]] | None = None,
 ) -> Written:
     """Complete the target with every output and swap it in. `placed` holds what `put`
     did (by path); an output with data not yet put is put here, one without data keeps
     the live site's file (it is in `known`, the last build's record of the folder).
 
-    When the live site already is exactly the outputs, nothing is swapped."""
-    outputs = tuple(outputs)
-    check_outputs(outputs, known, placed)
-    _wait_for_maker(target)
-    wanted = {o.path for o in outputs}
-    if target.guessed:
-        _remove_unneeded(target, wanted)
-    if target.discard is not None:  # no maker took it
-        shutil.rmtree(target.discard, ignore_errors=True)
-        target.discard = None
-    stats: dict[str, Stat] = {}
-    live_inodes: dict[str, int] = {}  # the live site's files: the spare's next manifest
-    to_link: list[tuple[str, Stat]] = []
-    changed = 0
-    for output in outputs:
-        done = placed.get(output.path)
-        if done is None and output.data is not None:
-            done = put(target, output)
-        if done is None:
-            st = known[output.path]  # type: ignore[index]
-            live_inodes[output.path] = st[2]
-        else:
-            st = done.stat
-            live_inodes[output.path] = done.live_ino
-            if not done.kept:
-                stats[output.path] = st
-                changed += 1
-                continue
-        stats[output.path] = st
-        to_link.append((output.path, st))
-    removed = [p for p in known if p not in wanted] if known is not None else []
-    if target.live is not None and known is not None and not changed and not removed:
-        if target.spare and target.manifest is not None:
-            _give_manifest(target.root, target.manifest)  # the spare was not touched
-        else:
-            abandon(target)
-        return Written(len(outputs), len(outputs), stats)
+    `rest`, when given, is called for the other outputs (and what put did with them)
+    once these are checked and their kept files are in the target: a caller waiting
+    on another process for those has that work done meanwhile (after one edit, the
+    bookkeeping of ten thousand kept pages).
 
-    stats.update(_link_kept(target, to_link))
-    if target.spare:
-        _clear_spare(target, wanted)
-    for path in removed:
-        live_inodes[path] = 0  # left in the old site, contents unknown
-    # Without a record, the old site may hold files nobody listed: no manifest for it.
-    _swap_in(target, live_inodes if known is not None else None, stats)
-    return Written(len(outputs), len(outputs) - changed, stats)
+    When the live site already is exactly the outputs, nothing is swapped."""
+    done = _Finishing(target, known)
+    done.add(outputs, placed)
+    if rest is not None:
+        done.add(*rest())
+    return done.swap()
+
+
+class _Finishing:
+    """The outputs of a target gathered, checked and linked (finish), then swapped in."""
+
+    def __init__(self, target: Target, known: Mapping[str, Stat] | None) -> None:
+        self.target = target
+        self.known = known
+        self.seen: set[str] = set()
+        self.new = False  # any path the record does not know
+        self.stats: dict[str, Stat] = {}
+        self.live_inodes: dict[str, int] = {}  # the live site's files: the spare's next manifest
+        self.linked: dict[str, int] = {}  # the spare's files linked anew: path -> inode
+        self.to_link: list[tuple[str, Stat]] = []  # kept files not linked yet
+        self.changed = 0
+        self.count = 0
+        _wait_for_maker(target)
+
+    def add(self, outputs: Iterable[Output], placed: Mapping[str, Placed]) -> None:
+        """Check these outputs, put what is not put yet, and give the target the live
+        site's file of each output whose bytes did not change."""
+        outputs = tuple(outputs)
+        target, known, stats, live_inodes = self.target, self.known, self.stats, self.live_inodes
+        self.new |= _check_some(outputs, known or {}, placed, self.seen)
+        self.count += len(outputs)
+        to_link = self.to_link
+        for output in outputs:
+            done = placed.get(output.path)
+            if done is None and output.data is not None:
+                done = put(target, output)
+            if done is None:
+                st = known[output.path]  # type: ignore[index]
+                live_inodes[output.path] = st[2]
+            else:
+                st = done.stat
+                live_inodes[output.path] = done.live_ino
+                if not done.kept:
+                    stats[output.path] = st
+                    self.changed += 1
+                    continue
+            stats[output.path] = st
+            to_link.append((output.path, st))
+        if target.spare:
+            # Into the spare at once: were nothing to change after all, its manifest
+            # says what it holds now (see swap). A new folder gets its links only if
+            # the site is swapped in.
+            stats.update(_link_kept(target, to_link, self.linked))
+            to_link.clear()
+
+    def swap(self) -> Written:
+        """Finish the target and swap it in (unless nothing changed)."""
+        target, known, stats, live_inodes = self.target, self.known, self.stats, self.live_inodes
+        _check_clash(self.seen, self.new)
+        wanted = self.seen
+        if target.guessed:
+            _remove_unneeded(target, wanted)
+        if target.discard is not None:  # no maker took it
+            shutil.rmtree(target.discard, ignore_errors=True)
+            target.discard = None
+        removed = [p for p in known if p not in wanted] if known is not None else []
+        if target.live is not None and known is not None and not self.changed and not removed:
+            if target.spare and target.manifest is not None:
+                # The spare as it is now: its manifest, with the files linked into it.
+                _give_manifest(target.root, {**target.manifest, **self.linked})
+            else:
+                abandon(target)
+            return Written(self.count, self.count, stats)
+
+        stats.update(_link_kept(target, self.to_link))
+        if target.spare:
+            _clear_spare(target, wanted)
+        for path in removed:
+            live_inodes[path] = 0  # left in the old site, contents unknown
+        # Without a record, the old site may hold files nobody listed: no manifest for it.
+        _swap_in(target, live_inodes if known is not None else None, stats)
+        return Written(self.count, self.count - self.changed, stats)
 
 
 def abandon(target: Target) -> None:
@@ -493,10 +547,13 @@ def _holds(f: BinaryIO, data: bytes) -> bool:
     return not f.read(1)
 
 
-def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
+def _link_kept(
+    target: Target, kept: list[tuple[str, Stat]], linked: dict[str, int] | None = None
+) -> dict[str, Stat]:
     """Give the target the live site's file for each output whose bytes did not change
     (a hard link, so its mtime stays); returns the stats that differ from the live
-    file's (a file system without hard links makes copies)."""
+    file's (a file system without hard links makes copies). Each file put in is noted
+    in `linked` (path -> its inode)."""
     stats: dict[str, Stat] = {}
     for path, st in kept:
         dest = f"{target.root}/{path}"
@@ -513,6 +570,8 @@ def _link_kept(target: Target, kept: list[tuple[str, Stat]]) -> dict[str, Stat]:
             copied = _in_folder(target, path, target.root, _link_or_copy, source, dest)
         if copied is not None:
             stats[path] = copied
+        if linked is not None:
+            linked[path] = copied[2] if copied is not None else st[2]
     return stats
 
 

@@ -373,3 +373,54 @@ def test_a_file_holds_the_bytes_only_when_every_piece_is_the_same(
     path.write_bytes(on_disk)
     with open(path, "rb", buffering=0) as f:
         assert write_module._holds(f, b"0123456789abcdef") is same
+
+
+def test_when_nothing_changes_after_all_the_spares_manifest_says_what_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The live site's files kept are linked into the spare before it is known whether
+    # anything changed (finish, batch by batch); when nothing did, the spare is not
+    # swapped in, and its manifest must name the files it holds now.
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "a/same.html": b"same"}
+    two = {"index.html": b"2", "a/same.html": b"same"}
+    _builds(out, one, two)
+    written = write([Output(p, d) for p, d in two.items()], out, _builds_stats(out))
+    assert (written.files, written.unchanged) == (2, 2)
+    assert files(out) == two
+    _form, _inode, manifest = marshal.loads((spare / ".digest-spare").read_bytes())
+    for path in two:
+        assert manifest[path] == (spare / path).stat().st_ino == (out / path).stat().st_ino
+
+    def no_walk(*args, **kwargs):
+        raise AssertionError("the spare was walked although its manifest is known")
+
+    monkeypatch.setattr(os, "walk", no_walk)
+    three = {"index.html": b"3", "a/same.html": b"same", "b/new.html": b"new"}
+    write([Output(p, d) for p, d in three.items()], out, _builds_stats(out))
+    assert files(out) == three
+    assert files(spare) == two
+
+
+def test_outputs_given_in_two_parts_make_the_site_one_part_makes(tmp_path: Path) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    one = {"index.html": b"1", "a/same.html": b"same", "feed.xml": b"f1"}
+    two = {"index.html": b"2", "a/same.html": b"same", "feed.xml": b"f2"}
+    _builds(out, one, two)
+    three = {"index.html": b"3", "a/same.html": b"same", "feed.xml": b"f3"}
+    target = begin(out)
+    first = [Output("index.html", b"3"), Output("a/same.html", b"same")]
+    placed = {o.path: put(target, o) for o in first}
+    seen = []
+
+    def rest():
+        # By now the first part's unchanged file is in the spare, as the live one.
+        seen.append((Path(target.root) / "a/same.html").stat().st_ino)
+        later = [Output("feed.xml", b"f3")]
+        return later, {o.path: put(target, o) for o in later}
+
+    live_same = (out / "a/same.html").stat().st_ino
+    written = finish(target, first, placed, _builds_stats(out), rest)
+    assert seen == [live_same]
+    assert files(out) == three and files(spare) == two
+    assert (written.files, written.unchanged) == (3, 1)

@@ -32,7 +32,7 @@ from .load import AGENCIES_FILE, SITE_FILE, Layout, Loaded, load, read_bytes, re
 from .output import Output, Written
 from .problems import Problem
 from .record import Record, kept_files, missing, read_record, save_record
-from .sources import Source, changed_files, read_sources, recorded_stats
+from .sources import Source, changed_files, look_at_sources, read_sources, recorded_stats
 from .theme import find_theme, read_static, templates_fingerprint
 
 # typing.TYPE_CHECKING without importing typing (some milliseconds of every start-up).
@@ -164,10 +164,11 @@ def build(
         static = read_static(theme.static)
         code = code_fingerprint()
         shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options, code)
-        sources, found = read_sources(
+        looked = look_at_sources(
             root, layout.items, options.cache_dir, recorded, changed and changed.result()
         )
-        problems += found
+        sources = looked.sources
+        problems += looked.problems
         # The items as one part: each hash (16 bytes) then its path, which has no NUL.
         items = b"".join(s.key + s.rel.encode() + b"\0" for s in sources)
         inputs = hashes.digest(shared, items, *static_keys(static))
@@ -176,6 +177,7 @@ def build(
         inputs = hashes.digest(inputs, os.environ.get("SOURCE_DATE_EPOCH", "").strip())
         # Nothing to do: the same inputs as the last build, and its files all as written.
         if not problems and record is not None and record.inputs == inputs and not still.result():
+            looked.save()  # a file read again (touched, its bytes the same) is known now
             built = Built(record.items, record.editions, record.pages_count, _kept(record), record)
             return built, []
 
@@ -205,11 +207,13 @@ def build(
         for pending in (changed, still):  # nothing left to stop once their results are in
             if pending is not None:
                 pending.close()
+    # The items' stats and the checked items, kept for the next run (after a good build,
+    # in the feeds' process: _feeds).
+    caches = (looked, cache)
     if site is None:
         if target is not None:  # a first build's folders, started early: never used
             _abandon(target)
-        if cache is not None:
-            cache.save()
+        _save(caches)
         return None, problems
 
     progress("rendering")
@@ -243,7 +247,7 @@ def build(
             pages_key,
             signatures,
             kept,
-            cache,
+            caches,
             options,
             out_dir,
             target.live,
@@ -373,15 +377,13 @@ def _merged(parts) -> tuple[tuple[Output, ...], dict[str, Placed]]:
     return outputs, placed
 
 
-def _feeds(site, pages_key, signatures, kept, cache, options, out_dir, live) -> tuple:
+def _feeds(site, pages_key, signatures, kept, caches, options, out_dir, live) -> tuple:
     """The feeds (only those whose key changed are made again, each with the unchanged
     items' entries taken from its file in the live site, `live`: see feeds.LastFeeds),
-    and the two small data files: the calendar and llms.txt. The checked items are
-    saved to the cache here too: off the path the pages wait on, and beside the lighter
-    half of the site-wide files (a rebuild after one edit waits on the other,
-    _data_files)."""
-    if cache is not None:
-        cache.save()
+    and the two small data files: the calendar and llms.txt. The items' stats and the
+    checked items are saved to the cache here too (`caches`), off the path the pages
+    wait on."""
+    _save(caches)
     from .feeds import LastFeeds, feed_items, render_feeds
     from .ical import render_calendar
     from .llms import render_llms
@@ -393,6 +395,13 @@ def _feeds(site, pages_key, signatures, kept, cache, options, out_dir, live) -> 
     if last is not None:
         last.save(options.cache_dir, out_dir, feed_items(site, signatures))
     return feeds + render_calendar(site) + render_llms(site)
+
+
+def _save(caches) -> None:
+    """Save each of these caches (None: not in use)."""
+    for kept in caches:
+        if kept is not None:
+            kept.save()
 
 
 def _data_files(site, pages_key, signatures, cache_dir) -> tuple:

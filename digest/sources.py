@@ -121,6 +121,41 @@ def read_sources(
 
     The stats of this run are kept in `cache_dir` for the next one (rewritten only when
     they changed, so a run with nothing to do writes nothing)."""
+    looked = look_at_sources(root, items, cache_dir, recorded, changed)
+    looked.save()
+    return looked.sources, looked.problems
+
+
+@dataclass(frozen=True, slots=True)
+class Looked:
+    """What look_at_sources found: the Sources and the problems of the files read, and
+    the stats to keep for the next run (`save`)."""
+
+    sources: tuple[Source, ...]
+    problems: list[Problem]
+    root: Path
+    recorded: Recorded
+    now: dict[str, Known]
+    trusted: int  # how many files kept their recorded stat
+
+    def save(self) -> None:
+        """Keep the stats of this run in the cache folder, if they changed."""
+        path, known = self.recorded.path, self.recorded.stats
+        if path is not None and (
+            self.trusted < len(self.sources) or self.now.keys() != known.keys()
+        ):
+            write_blob(path, _FORMAT, (os.path.abspath(self.root), self.recorded.start, self.now))
+
+
+def look_at_sources(
+    root: Path,
+    items: Iterable[tuple[str, str]],
+    cache_dir: Path | None = None,
+    recorded: Recorded | None = None,
+    changed: frozenset[str] | None = None,
+) -> Looked:
+    """read_sources, but the stats are kept only when the caller says so (Looked.save):
+    a build has that done off the path its pages wait on."""
     if recorded is None:
         recorded = recorded_stats(root, cache_dir)
     if changed is None:
@@ -145,10 +180,7 @@ def read_sources(
         sources.append(Source(rel, edition, data, key))
         if info is not None:  # not for a file read through a link: see load.read_file
             now[rel] = (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino, key)
-    path = recorded.path
-    if path is not None and (trusted < len(sources) or now.keys() != known.keys()):
-        write_blob(path, _FORMAT, (os.path.abspath(root), recorded.start, now))
-    return tuple(sources), problems
+    return Looked(tuple(sources), problems, root, recorded, now, trusted)
 
 
 def _read_known(path: Path | None, root: Path) -> tuple[dict[str, Known], int]:

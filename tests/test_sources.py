@@ -225,6 +225,22 @@ def test_builds_trusting_stats_equal_cold_builds(
     built, problems = build(entries, site / "out", options)
     assert problems == [] and built is not None and built.written.written > 0
     assert (sources.changed_files in looked) is fork
+    # The build kept the stats of this run (in the feeds' process, when it forks).
+    assert all(s.data is None for s in read_sources(entries, items(entries), site / "cache")[0])
     assert build(entries, site / "cold", Options())[1] == []
     assert tree(site / "out") == tree(site / "cold")
     assert check(entries, options) == check(entries)
+
+
+def test_a_rebuild_with_nothing_to_do_keeps_the_stat_of_a_touched_file(
+    entries: Path, later
+) -> None:
+    site = entries.parent
+    options = Options(cache_dir=site / "cache")
+    assert build(entries, site / "out", options)[1] == []
+    item = an_item(entries)
+    os.utime(item, ns=(item.stat().st_atime_ns, item.stat().st_mtime_ns + 10**9))
+    built, problems = build(entries, site / "out", options)
+    assert problems == [] and built.written.written == 0  # its bytes are the same
+    # Read once more by that rebuild, and known unchanged from then on.
+    assert all(s.data is None for s in read_sources(entries, items(entries), site / "cache")[0])

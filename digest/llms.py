@@ -42,11 +42,13 @@ def llms_text(site: Site) -> str:
     if config.description:
         lines += [f"> {_text(config.description)}", ""]
     if site.chronology:
-        dates = [site.entries[eid].date for eid in site.chronology]
+        # The chronology runs newest first, by date: its ends are the first and last day.
+        first = site.entries[site.chronology[-1]].date
+        last = site.entries[site.chronology[0]].date
         lines += [
-            f"{_count(len(dates))} in {len(site.editions)} monthly edition"
-            f"{'' if len(site.editions) == 1 else 's'}, dated {min(dates).isoformat()} to "
-            f"{max(dates).isoformat()}. Each item has a page at `{config.base_url}entries/<id>/`; "
+            f"{_count(len(site.chronology))} in {len(site.editions)} monthly edition"
+            f"{'' if len(site.editions) == 1 else 's'}, dated {first.isoformat()} to "
+            f"{last.isoformat()}. Each item has a page at `{config.base_url}entries/<id>/`; "
             f"the catalog lists them all as JSON, with their agencies, sources and the dates "
             f"rules come into force.",
             "",

@@ -118,7 +118,7 @@ def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
             for t in listed_agencies
         ],
         "editions": [[e.key, e.title] for e in site.editions],
-        "years": sorted({site.entries[eid].date.year for eid in site.chronology}, reverse=True),
+        "years": sorted({e.date.year for e in site.entries.values()}, reverse=True),
         "tags": [t.key for t in site.tag_terms],
         "months": list(MONTHS),  # English names, as the pages print dates
     }

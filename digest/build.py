@@ -149,7 +149,7 @@ def build(
     # of their own (at ten thousand items) while this one reads the record and walks
     # the entries folder. The first is wanted at once; the second only if nothing
     # changed (a rebuild with nothing to do), or once the items are checked and
-    # modelled. (Without a fork, read_sources takes the items' stats itself.)
+    # modelled. (Without a fork, look_at_sources takes the items' stats itself.)
     fork = len(recorded.stats) >= FORK_DATA_FROM
     changed = forked.start(partial(changed_files, root, recorded)) if fork else None
     target = still = None

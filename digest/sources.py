@@ -108,20 +108,14 @@ def changed_files(root: Path, recorded: Recorded) -> frozenset[str]:
 
 
 def read_sources(
-    root: Path,
-    items: Iterable[tuple[str, str]],
-    cache_dir: Path | None = None,
-    recorded: Recorded | None = None,
-    changed: frozenset[str] | None = None,
+    root: Path, items: Iterable[tuple[str, str]], cache_dir: Path | None = None
 ) -> tuple[tuple[Source, ...], list[Problem]]:
     """The content hash of every item file (in path order), reading each file unless
     the cache in `cache_dir` knows it unchanged; and the problems of the files read.
-    (`recorded` and `changed`: recorded_stats and changed_files, when the caller has
-    them already.)
 
     The stats of this run are kept in `cache_dir` for the next one (rewritten only when
     they changed, so a run with nothing to do writes nothing)."""
-    looked = look_at_sources(root, items, cache_dir, recorded, changed)
+    looked = look_at_sources(root, items, cache_dir)
     looked.save()
     return looked.sources, looked.problems
 
@@ -155,7 +149,8 @@ def look_at_sources(
     changed: frozenset[str] | None = None,
 ) -> Looked:
     """read_sources, but the stats are kept only when the caller says so (Looked.save):
-    a build has that done off the path its pages wait on."""
+    a build has that done off the path its pages wait on. (`recorded` and `changed`:
+    recorded_stats and changed_files, when the caller has them already.)"""
     if recorded is None:
         recorded = recorded_stats(root, cache_dir)
     if changed is None:

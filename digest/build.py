@@ -258,12 +258,13 @@ def build(
             data = forked.start(make_data, fork=many)
             feeds = forked.start(make_feeds, fork=many)
         else:
-            # A rebuild renders a few pages here, and one process makes both, the one
-            # after the other: with a process each, three would share the two cores
-            # where this one, the longest, is the build's pace.
+            # A rebuild renders its few pages here, and one process makes both, the
+            # one after the other: with a process each, three would share the two
+            # cores, this one losing a third of its core to them until both ended.
             data = forked.start(partial(_in_turn, make_feeds, make_data), fork=many)
         # Jinja is imported only now: the processes above do without it, and start
-        # that much sooner (some 60 ms; after one edit, one of them finishes last).
+        # that much sooner (some 60 ms; after one edit, the feeds' and data files' may
+        # finish last).
         from .render import Previous, start_pages
         from .templating import TemplateCache, environment
 

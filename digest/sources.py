@@ -12,8 +12,8 @@ Git's "racy file" rule keeps the shortcut sound: a file whose stat was recorded 
 than RACY_NS after it last changed may have changed again within the same timestamp
 tick, its stat showing nothing; its hash is never trusted, the file is read again.
 
-The stats are taken apart from the reading (changed_files, then read_sources), so that
-a big rebuild can have another process take them while it walks the entries folder.
+The stats are taken apart from the reading (changed_files, then look_at_sources), so
+that a big rebuild can have another process take them while it walks the entries folder.
 
 A file that is read (a changed, new, racy or linked one, or every file without a
 cache) gives exactly the problems load.read_bytes gives; one that is not read has

@@ -163,7 +163,7 @@ def build(
         theme = find_theme(entries_dir)
         static = read_static(theme.static)
         code = code_fingerprint()
-        shared = _shared_fingerprint(Path(entries_dir), layout, theme.templates, options, code)
+        shared = _shared_fingerprint(root, layout, theme.templates, options, code)
         looked = look_at_sources(
             root, layout.items, options.cache_dir, recorded, changed and changed.result()
         )
@@ -189,7 +189,7 @@ def build(
         if options.cache_dir is not None:
             from .settingscache import ParsedSettings
 
-            parsed = ParsedSettings(options.cache_dir, Path(entries_dir), code)
+            parsed = ParsedSettings(options.cache_dir, root, code)
         loaded, found = read_settings(entries_dir, layout, parsed)
         if parsed is not None:
             parsed.save()
@@ -281,11 +281,10 @@ def build(
         # The pages' files are checked and the unchanged ones linked while the other
         # process may still be making the feeds and data files: finish asks for those
         # last (`rest`).
-        made: list = []
         known = record.stats() if record else None
-        rest = partial(_results, made, feeds, data)
+        rest = partial(_results, feeds, data)
         written = finish(target, pages.outputs + static, pages.placed, known, rest)
-        outputs = pages.outputs + made[0] + static
+        outputs = pages.outputs + rest()[0] + static  # their results, as finish had them
     except BaseException:
         if job is not None:
             job.close()
@@ -356,12 +355,10 @@ def _put_made(place, make, *args) -> tuple[tuple[Output, ...], dict[str, Placed]
     return tuple(outputs), placed
 
 
-def _results(made: list, *pendings) -> tuple[tuple[Output, ...], dict[str, Placed]]:
+def _results(*pendings) -> tuple[tuple[Output, ...], dict[str, Placed]]:
     """The outputs of the forked makers (`pendings`, None for none) and what put did
-    with them, once they are done; the outputs also appended to `made`."""
-    outputs, placed = _merged(p.result() for p in pendings if p is not None)
-    made.append(outputs)
-    return outputs, placed
+    with them, once they are done (asked again, the same: Pending.result)."""
+    return _merged(p.result() for p in pendings if p is not None)
 
 
 def _in_turn(*makes) -> tuple[tuple[Output, ...], dict[str, Placed]]:

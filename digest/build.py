@@ -237,7 +237,16 @@ def build(
         many = len(site.entries) >= FORK_DATA_FROM
         place = partial(put, target)
         make_data = partial(
-            _put_made, place, _data_files, site, pages_key, signatures, options.cache_dir
+            _put_made,
+            place,
+            _data_files,
+            site,
+            pages_key,
+            signatures,
+            kept,
+            options.cache_dir,
+            out_dir,
+            target.live,
         )
         make_feeds = partial(
             _put_made,
@@ -247,21 +256,24 @@ def build(
             pages_key,
             signatures,
             kept,
-            caches,
             options,
             out_dir,
             target.live,
         )
+        # The items' stats and the checked items are saved for the next run by the
+        # feeds' process, once it has sent its outputs: off the path that finish
+        # waits on (done() below).
+        save = partial(_save, caches)
         if record is None:
             # A first build: two processes, the data files' first (it has the most to
             # do), beside the workers rendering every page.
             data = forked.start(make_data, fork=many)
-            feeds = forked.start(make_feeds, fork=many)
+            feeds = forked.start(make_feeds, fork=many, then=save)
         else:
             # A rebuild renders its few pages here, and one process makes both, the
             # one after the other: with a process each, three would share the two
             # cores, this one losing a third of its core to them until both ended.
-            data = forked.start(partial(_in_turn, make_feeds, make_data), fork=many)
+            data = forked.start(partial(_in_turn, make_feeds, make_data), fork=many, then=save)
         # Jinja is imported only now: the processes above do without it, and start
         # that much sooner (some 60 ms; after one edit, the feeds' and data files' may
         # finish last).
@@ -307,6 +319,9 @@ def build(
         html,
     )
     save_record(options.cache_dir, out_dir, new)
+    for pending in (feeds, data):  # their chores: the caches saved
+        if pending is not None:
+            pending.done()
     working = (site, cache, sources, record, job, pages, outputs, files, new)
     return Built(len(site.entries), len(site.editions), html, written, working), []
 
@@ -375,13 +390,10 @@ def _merged(parts) -> tuple[tuple[Output, ...], dict[str, Placed]]:
     return outputs, placed
 
 
-def _feeds(site, pages_key, signatures, kept, caches, options, out_dir, live) -> tuple:
+def _feeds(site, pages_key, signatures, kept, options, out_dir, live) -> tuple:
     """The feeds (only those whose key changed are made again, each with the unchanged
     items' entries taken from its file in the live site, `live`: see feeds.LastFeeds),
-    and the two small data files: the calendar and llms.txt. The items' stats and the
-    checked items are saved to the cache here too (`caches`), off the path the pages
-    wait on."""
-    _save(caches)
+    and the two small data files: the calendar and llms.txt."""
     from .feeds import LastFeeds, feed_items, render_feeds
     from .ical import render_calendar
     from .llms import render_llms
@@ -402,17 +414,42 @@ def _save(caches) -> None:
             kept.save()
 
 
-def _data_files(site, pages_key, signatures, cache_dir) -> tuple:
-    """The catalog and the search index: each item's lines of both are kept in the cache
-    folder between builds; the files are made afresh, and write keeps bytes that did
-    not change."""
+def _data_files(site, pages_key, signatures, kept, cache_dir, out_dir, live) -> tuple:
+    """The catalog and the search index, made again only when their key changed (the
+    live file's is in `kept`). Runs of unchanged items' rows are copied from the live
+    file when it is still as written (fragments.LastRows), other rows taken from the
+    cache folder, or made; write keeps bytes that did not change."""
+    from .catalog import FRAME as CATALOG_FRAME
     from .catalog import render_catalog
-    from .fragments import Fragments
+    from .fragments import Fragments, LastRows, data_key, lengths_bytes
+    from .searchindex import FRAME as SEARCH_FRAME
     from .searchindex import render_search_index
+    from .urls import CATALOG, SEARCH_INDEX
 
+    order = b"".join([signatures[eid] for eid in site.chronology])
     fragments = Fragments(cache_dir, pages_key, signatures)
-    data = render_catalog(site, fragments) + render_search_index(site, fragments)
+    last = LastRows.load(cache_dir, out_dir, live) if cache_dir is not None else None
+    data: tuple[Output, ...] = ()
+    rows = {}  # what LastRows keeps of each file for the next build
+    for path, name, frame, render in (
+        (CATALOG, "catalog", CATALOG_FRAME, render_catalog),
+        (SEARCH_INDEX, "search", SEARCH_FRAME, render_search_index),
+    ):
+        key = data_key(pages_key, path, order)
+        if kept.get(path) == key:  # the live file is this one
+            data += (Output(path, None, key),)
+            if last is not None and path in last.files:
+                rows[path] = last.files[path]
+            continue
+        if last is not None:
+            fragments.take(name, last.rows(path, frame, kept.get(path), pages_key))
+        (made,) = render(site, fragments)
+        data += (Output(path, made.data, key),)
+        if name in fragments.lengths:
+            rows[path] = (key, order, lengths_bytes(fragments.lengths[name]))
     fragments.save()
+    if last is not None:
+        last.save(cache_dir, out_dir, rows)
     return data
 
 

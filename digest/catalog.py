@@ -13,15 +13,18 @@ carry (an item's `updated`, else its date), so unchanged entries give the same b
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from . import urls
-from .fragments import Fragments, framed
+from .fragments import Fragments, Frame
 from .model import Site
 from .output import Output
 
 # The catalog's own format version: raised only when a change would break a reader
 # (a field removed, renamed or given another meaning); new fields keep it.
 VERSION = 1
+# The items' rows, one a line, in the "items" list (see fragments.LastRows).
+FRAME = Frame(b",\n    ", b"\n  ]\n}\n")
 
 
 _encode = json.JSONEncoder(ensure_ascii=False).encode  # Chinese stays readable
@@ -65,7 +68,8 @@ def _item(site: Site, eid: str, shared: str) -> str:
     return f"{own[:-1]}, {shared}}}"
 
 
-def _items(site: Site, fragments: Fragments | None) -> list[bytes]:
+def _row_maker(site: Site) -> Callable[[str], bytes]:
+    """The function making an item's row (by id), as UTF-8."""
     base = site.config.base_url
     sections = {
         t.key: _encode({"key": t.key, "title": t.title, "url": base + urls.section(t.slug)})
@@ -85,9 +89,7 @@ def _items(site: Site, fragments: Fragments | None) -> list[bytes]:
         )
         return _item(site, eid, shared).encode("utf-8")
 
-    if fragments is None:
-        return [row(eid) for eid in site.chronology]
-    return fragments.each("catalog", site.chronology, row)
+    return row
 
 
 def catalog_data(site: Site, fragments: Fragments | None = None) -> bytes:
@@ -121,14 +123,16 @@ def catalog_data(site: Site, fragments: Fragments | None = None) -> bytes:
     ]
     lines = [f"  {_encode(key)}: {_encode(value)}," for key, value in head.items()]
     lines += _list("editions", [_encode(e) for e in editions], last=False)
-    rows = _items(site, fragments)
-    # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
-    if not rows:
+    if not site.chronology:
         lines.append('  "items": []')
         return ("{\n" + "\n".join(lines) + "\n}\n").encode("utf-8")
     lines.append('  "items": [')
     start = ("{\n" + "\n".join(lines) + "\n    ").encode("utf-8")
-    return framed(start, b",\n    ", rows, b"\n  ]\n}\n")
+    # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
+    row = _row_maker(site)
+    if fragments is None:
+        return FRAME.join(start, [row(eid) for eid in site.chronology])
+    return fragments.joined("catalog", FRAME, start, site.chronology, row)
 
 
 def _list(name: str, rows: list[str], *, last: bool) -> list[str]:

@@ -41,7 +41,7 @@ import html
 import json
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache, partial
+from functools import lru_cache
 from itertools import pairwise
 from pathlib import Path
 
@@ -54,7 +54,7 @@ from . import feedhtml, keys, urls
 from .cache import folder_file, read_blob, write_blob
 from .feedlist import Feed, catalogue
 from .model import Edition, Site
-from .output import Output
+from .output import Output, reader
 
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 GENERATOR = "digest"
@@ -340,7 +340,7 @@ class LastFeeds:
         site is the folder `live` (None: there is none, so nothing to read)."""
         value = read_blob(folder_file(cache_dir, "feeds", out_dir), _ITEMS_FORMAT)
         items = value if isinstance(value, dict) else {}
-        return cls(items, partial(_read_file, live) if live else _nothing)
+        return cls(items, reader(live))
 
     def save(self, cache_dir: Path, out_dir: Path, now: Mapping[str, tuple[bytes, ...]]) -> None:
         """Keep `now` (feed_items of this build) for the next, if it changed."""
@@ -367,18 +367,6 @@ class LastFeeds:
 
 
 _ITEMS_FORMAT = "feed-items-1"
-
-
-def _read_file(folder: str, path: str) -> bytes | None:
-    try:
-        with open(f"{folder}/{path}", "rb") as f:
-            return f.read()
-    except OSError:
-        return None
-
-
-def _nothing(path: str) -> None:
-    return None
 
 
 def feed_items(site: Site, signatures: Mapping[str, bytes]) -> dict[str, tuple[bytes, ...]]:

@@ -5,8 +5,9 @@ nothing to do never loads)."""
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 Stat = tuple[int, int, int]  # size, mtime in ns, inode: how a file is known again
 
@@ -41,3 +42,21 @@ class Written:
 def stat_of(st: os.stat_result) -> Stat:
     """The parts of a stat that tell whether a file is still the one written."""
     return (st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def reader(folder: str | None) -> Callable[[str], bytes | None]:
+    """A function giving the bytes of the file at an output path of `folder` (a live
+    site), or None when it cannot be read or there is no folder."""
+    return partial(_read_file, folder) if folder else _nothing
+
+
+def _read_file(folder: str, path: str) -> bytes | None:
+    try:
+        with open(f"{folder}/{path}", "rb") as f:
+            return f.read()
+    except OSError:
+        return None
+
+
+def _nothing(path: str) -> None:
+    return None

@@ -25,12 +25,14 @@ import json
 import re
 
 from . import urls
-from .fragments import Fragments, framed
+from .fragments import Fragments, Frame
 from .model import MONTHS, Site
 from .output import Output
 
 # The index's own format version, for the script: raised when a field changes meaning.
 VERSION = 1
+# The items' rows, one a line, in the "items" list (see fragments.LastRows).
+FRAME = Frame(b",\n", b"\n]\n}\n")
 FIELDS = (
     "id",
     "url",
@@ -127,13 +129,13 @@ def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
     def row(eid: str) -> bytes:
         return _item(site, base, eid).encode("utf-8")
 
-    if fragments is None:
-        rows = [row(eid) for eid in site.chronology]
-    else:
-        rows = fragments.each("search", site.chronology, row)
-    # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
     start = ("{\n" + "\n".join(lines) + '\n"items":[\n').encode("utf-8")
-    return framed(start, b",\n", rows, b"\n]\n}\n" if rows else b"]\n}\n")
+    if not site.chronology:
+        return start + b"]\n}\n"
+    # The items' lines are UTF-8 already (as kept): joined as bytes, not decoded again.
+    if fragments is None:
+        return FRAME.join(start, [row(eid) for eid in site.chronology])
+    return fragments.joined("search", FRAME, start, site.chronology, row)
 
 
 def render_search_index(site: Site, fragments: Fragments | None = None) -> tuple[Output, ...]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import signal
 import time
+from functools import partial
+from pathlib import Path
 
 import pytest
 
@@ -68,3 +70,56 @@ def test_close_ends_the_work_at_once() -> None:
     pending.close()
     assert time.monotonic() - started < 10
     pending.close()  # twice is harmless
+
+
+def _wait_for(path: Path) -> None:
+    for _ in range(1000):
+        if path.exists():
+            path.with_suffix(".done").write_text("chores done")
+            return
+        time.sleep(0.01)
+    raise TimeoutError(f"{path} never came")
+
+
+def test_the_result_comes_back_before_the_chores_are_done(tmp_path: Path) -> None:
+    # The chores wait for a file the parent makes only once it has the result: were
+    # the result sent after them, they would give up waiting and fail.
+    go = tmp_path / "go"
+    pending = forked.start(lambda: "outputs", then=partial(_wait_for, go))
+    assert pending.result() == "outputs"
+    assert pending.result() == "outputs"  # asked again: the same, nothing read twice
+    assert not go.with_suffix(".done").exists()
+    go.touch()
+    pending.done()
+    assert go.with_suffix(".done").read_text() == "chores done"
+    pending.done()  # twice is harmless
+
+
+def test_an_exception_of_the_chores_is_raised_by_done() -> None:
+    pending = forked.start(lambda: "outputs", then=_fails)
+    assert pending.result() == "outputs"
+    with pytest.raises(ValueError, match=r"^bad feed$") as caught:
+        pending.done()
+    assert "in _fails" in str(caught.value.__cause__)
+
+
+def test_no_chores_are_done_after_the_work_failed(tmp_path: Path) -> None:
+    marker = tmp_path / "chores"
+    pending = forked.start(_fails, then=marker.touch)
+    with pytest.raises(ValueError, match=r"^bad feed$"):
+        pending.result()
+    pending.done()  # nothing more to report
+    assert not marker.exists()
+
+
+def test_without_fork_the_chores_are_done_at_once_too(tmp_path: Path) -> None:
+    marker = tmp_path / "chores"
+    pending = forked.start(lambda: "outputs", fork=False, then=marker.touch)
+    assert marker.exists() and pending.result() == "outputs"
+    pending.done()
+
+
+def test_done_waits_for_the_result_first() -> None:
+    pending = forked.start(lambda: "outputs", then=lambda: None)
+    pending.done()
+    assert pending.result() == "outputs"

@@ -17,7 +17,7 @@ from conftest import SHIPPED
 from digest import cache as cache_module
 from digest.build import Options, build, check
 from digest.cache import ENTRIES_DIR
-from digest.fragments import FRAGMENTS_DIR
+from digest.fragments import FRAGMENTS_DIR, LastRows
 from digest.templating import TEMPLATES_DIR
 
 
@@ -412,6 +412,71 @@ def test_data_file_lines_are_made_again_only_for_a_changed_item(
     assert set(made) <= {p.stem for p in item.parent.glob("*.md")}
     run(site, "cold2", cache=None)
     assert tree(site / "out") == tree(site / "cold2")
+
+
+def test_data_file_lines_of_unchanged_items_are_taken_from_the_live_files(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without the cache's copies, the lines come from the files the last build wrote.
+    run(site, "out")
+    shutil.rmtree(site / "cache" / FRAGMENTS_DIR)
+    made = count_lines_made(monkeypatch)
+    item = an_item(site)
+    item.write_text(item.read_text().replace("title: ", "title: Revised ", 1))
+    run(site, "out")
+    assert made == [item.stem, item.stem]
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+@pytest.mark.parametrize("otherwise", ["catalog edited", "rows saved in another order"])
+def test_data_file_lines_are_not_taken_from_a_file_written_otherwise(
+    site: Path, monkeypatch: pytest.MonkeyPatch, otherwise: str
+) -> None:
+    built = run(site, "out")
+    shutil.rmtree(site / "cache" / FRAGMENTS_DIR)
+    if otherwise == "catalog edited":  # by hand, since: its lines are made again
+        catalog = site / "out" / "catalog.json"
+        catalog.write_bytes(catalog.read_bytes().replace(b'"title": "', b'"title": "X', 1))
+        again = built.items + 1  # and the search index's line of the changed item
+    else:  # the signatures kept for the next build are not those of the files there
+        last = LastRows.load(site / "cache", site / "out", None)
+        turned = {}
+        for path, (key, order, lengths) in last.files.items():
+            signatures = [order[i : i + 16] for i in range(0, len(order), 16)]
+            turned[path] = (key, b"".join(reversed(signatures)), lengths)
+        LastRows({}, last.read).save(site / "cache", site / "out", turned)
+        again = 2 * built.items
+    made = count_lines_made(monkeypatch)
+    item = an_item(site)
+    item.write_text(item.read_text().replace("title: ", "title: Revised ", 1))
+    run(site, "out")
+    assert len(made) == again and made.count(item.stem) == 2
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+def test_data_files_are_not_made_again_when_no_item_or_setting_changed(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A new stylesheet: a rebuild (static files are inputs too), but the data files'
+    # keys are the same, so they are kept as they are, never made.
+    from digest import catalog, searchindex
+
+    run(site, "out")
+    before = mtimes(site / "out")
+    made = spy(monkeypatch, catalog, "catalog_data", lambda *a: "catalog", [])
+    spy(monkeypatch, searchindex, "search_index_data", lambda *a: "search", made)
+    static = site / "static"  # the site's own, beside its entries
+    static.mkdir()
+    (static / "extra.css").write_text("p { margin: 0 }\n")
+    built = run(site, "out")
+    assert made == [] and built.written.written == 1
+    after = mtimes(site / "out")
+    assert after["catalog.json"] == before["catalog.json"]
+    assert after["search/index.json"] == before["search/index.json"]
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
 
 
 @pytest.mark.parametrize("change", ["site.yaml", "agencies.yaml", "edition.yaml", "code"])

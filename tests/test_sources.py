@@ -204,9 +204,9 @@ def test_builds_trusting_stats_equal_cold_builds(
         monkeypatch.setattr(build_module, "FORK_DATA_FROM", 1)
         start = forked.start
 
-        def start_and_note(work, fork=True):
+        def start_and_note(work, fork=True, then=None):
             looked.append(getattr(work, "func", None))
-            return start(work, fork)
+            return start(work, fork, then)
 
         monkeypatch.setattr(forked, "start", start_and_note)
     item = an_item(entries)
@@ -225,7 +225,8 @@ def test_builds_trusting_stats_equal_cold_builds(
     built, problems = build(entries, site / "out", options)
     assert problems == [] and built is not None and built.written.written > 0
     assert (sources.changed_files in looked) is fork
-    # The build kept the stats of this run (in the feeds' process, when it forks).
+    # The build kept the stats of this run (in the feeds' process, once it has sent its
+    # outputs, when it forks).
     assert all(s.data is None for s in read_sources(entries, items(entries), site / "cache")[0])
     assert build(entries, site / "cold", Options())[1] == []
     assert tree(site / "out") == tree(site / "cold")

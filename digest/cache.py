@@ -256,31 +256,59 @@ def unpack(packed: tuple):
 
 
 def pack_shared(result, memo: dict) -> tuple:
-    """`pack`, with equal strings and tuples made one object each across the results
-    packed with the same `memo` (see _share): what the cache files keep."""
-    return _share(pack(result), memo)[0]
+    """`pack`, with the values that items repeat made one object each across the results
+    packed with the same `memo`: what the cache files keep. marshal writes an object met
+    twice once, and reading makes it once: an edition, a section, an agency key, a
+    field name of `lines` or a whole `lines` tuple repeated in 30 items is then one
+    object, not 30, for less to read.
+
+    Only those fields are looked at (the ids, titles and bodies are each an item's
+    own), without a walk of every value: sharing all of them took a tenth of the
+    checking. Only plain values are shared, strings and tuples of strings or of
+    (string, int) pairs: tuples are equal only when their items are of the same types
+    too, where (0,) == (False,) and (1,) == (1.0,) would not be."""
+    values, problems = pack(result)
+    if values is None:
+        return values, problems
+    strings, tuples = _repeated()
+    values = list(values)
+    share = memo.setdefault
+    for i in strings:
+        if type(values[i]) is str:
+            values[i] = share(values[i], values[i])
+    for i in tuples:
+        values[i] = _shared_tuple(values[i], share)
+    return tuple(values), problems
 
 
-def _share(value, memo: dict) -> tuple[object, bool]:
-    """`value` with its equal strings and tuples made one object each, and whether it is
-    plain (strings, ints and plain tuples only). marshal writes an object met twice
-    once, and reading makes it once: a field name, an agency key or a whole `lines`
-    tuple repeated in 30 items is then one object, not 30, for far less to read.
+@cache
+def _repeated() -> tuple[tuple[int, ...], tuple[int, ...]]:
+    """Where a packed Entry has the values that items repeat: strings, and tuples of
+    strings or of (field name, line) pairs."""
+    names = _layout()[2]
+    strings = ("edition", "date_precision", "category")
+    tuples = ("agencies", "sources", "tags", "lines")
+    return tuple(map(names.index, strings)), tuple(map(names.index, tuples))
 
-    Only plain tuples are shared: they are equal only when their items are of the same
-    types too, where (0,) == (False,) and (1,) == (1.0,) would not be."""
-    kind = type(value)
-    if kind is str:
-        return memo.setdefault(value, value), True
-    if kind is int:
-        return value, True
-    if kind is not tuple:
-        return value, False
-    parts = [_share(item, memo) for item in value]
-    shared = tuple(item for item, _plain in parts)
-    if all(plain for _item, plain in parts):
-        return memo.setdefault(shared, shared), True
-    return shared, False
+
+def _shared_tuple(value: object, share: Callable) -> object:
+    """A tuple of strings or of (string, int) pairs made one object by `share` (its
+    strings and pairs too); any other value as it is."""
+    if type(value) is not tuple:
+        return value
+    parts = []
+    for item in value:
+        kind = type(item)
+        if kind is str:
+            item = share(item, item)
+        elif kind is tuple and len(item) == 2 and type(item[0]) is str and type(item[1]) is int:
+            pair = (share(item[0], item[0]), item[1])
+            item = share(pair, pair)
+        else:
+            return value
+        parts.append(item)
+    shared = tuple(parts)
+    return share(shared, shared)
 
 
 def _shard(rel: str) -> str:

@@ -17,7 +17,7 @@ import pytest
 
 from digest import forked, items, sources
 from digest.build import Options, check
-from digest.cache import ENTRIES_DIR, _unfrozen_twin, pack, paused_gc, unpack
+from digest.cache import ENTRIES_DIR, _unfrozen_twin, pack, pack_shared, paused_gc, unpack
 from digest.validate import Entry
 
 ENTRIES = Path(__file__).resolve().parents[1] / "entries"
@@ -70,6 +70,50 @@ def test_an_unpacked_item_is_a_frozen_entry_equal_to_the_one_packed(entries: Pat
     with pytest.raises(dataclasses.FrozenInstanceError):
         again.title = "changed"  # type: ignore[misc]
     assert not hasattr(again, "__dict__")
+
+
+def test_items_packed_together_share_what_they_repeat_and_unpack_the_same(
+    entries: Path,
+) -> None:
+    site, _ = check(entries)
+    memo: dict = {}
+    packed = [pack_shared((entry, ()), memo) for entry in site.entries.values()]
+    assert [unpack(p)[0] for p in packed] == list(site.entries.values())
+    names = [f.name for f in dataclasses.fields(Entry)]
+
+    def field(i: int, name: str) -> object:
+        return packed[i][0][names.index(name)]
+
+    # One object for each value two items hold alike, field names of `lines` too.
+    for name in ("edition", "category", "agencies", "lines"):
+        groups: dict[object, list[object]] = {}
+        for i in range(len(packed)):
+            groups.setdefault(field(i, name), []).append(field(i, name))
+        repeated = [group for group in groups.values() if len(group) > 1]
+        assert repeated, name
+        assert all(value is group[0] for group in repeated for value in group)
+    titles = {id(pair[0]) for i in range(len(packed)) for pair in field(i, "lines")}
+    assert len(titles) == len({pair[0] for i in range(len(packed)) for pair in field(i, "lines")})
+
+
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [((0,), (False,)), ((1,), (1.0,)), ((("line", 1),), (("line", True),))],
+    ids=["int and bool", "int and float", "line and bool"],
+)
+def test_values_equal_but_of_other_types_are_not_shared(
+    entries: Path, one: tuple, other: tuple
+) -> None:
+    site, _ = check(entries)
+    entry = next(iter(site.entries.values()))
+    memo: dict = {}
+    first = pack_shared((dataclasses.replace(entry, tags=one), ()), memo)  # type: ignore[arg-type]
+    second = pack_shared((dataclasses.replace(entry, tags=other), ()), memo)  # type: ignore[arg-type]
+    at = [f.name for f in dataclasses.fields(Entry)].index("tags")
+    assert first[0][at] == one and second[0][at] == other
+    assert type(second[0][at][0]) is type(other[0])
+    if type(other[0]) is tuple:
+        assert type(second[0][at][0][1]) is bool
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

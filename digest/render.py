@@ -34,6 +34,7 @@ from .views import (
     heads,
     json_ld,
     make_views,
+    split_body,
 )
 from .write import Placed
 
@@ -304,8 +305,9 @@ class Renderer:
         found = self._bodies.get(eid)
         if found is None:
             item = self.views.items[eid]
+            head, tail = split_body(self.site.entries[eid].html)
             found = self._bodies[eid] = Markup(
-                self.template("partials/body.html").render(item=item)
+                self.template("partials/body.html").render(item=item, head=head, tail=tail)
             )
         return found
 

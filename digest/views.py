@@ -62,10 +62,6 @@ class Item:
     agency_names: tuple[Link, ...]  # text: the agency's full name
     agency_keys: str  # the keys, comma-separated, as list rows show them
     tags: tuple[Link, ...]
-    # The body split before its last closing </p>, so the footnote markers can go at
-    # the end of the last paragraph, where the newsletter puts its numbers.
-    body_head: Markup
-    body_tail: Markup
     notes: tuple[Note, ...]
     effective: str | None
     effective_iso: str | None
@@ -197,6 +193,18 @@ class Views:
         return tuple(t for t in terms if t.entries)
 
 
+def split_body(html: str) -> tuple[Markup, Markup]:
+    """An item's body (HTML) split before its last closing </p>, so that the footnote
+    markers can go at the end of the last paragraph, where the newsletter puts its
+    numbers; all of it and nothing when it does not end in a paragraph. (Made only
+    where a body is shown, not with each item's view: a list row has no body, and the
+    split copies the whole body.)"""
+    stripped = html.rstrip()
+    if stripped.endswith("</p>"):
+        return Markup(stripped[:-4]), Markup("</p>\n")
+    return Markup(html), Markup("")
+
+
 def iso_date(date: datetime.date, precision: str = "day") -> str:
     """'2023-03-23', or '2023-03' for month precision (valid in <time datetime>)."""
     return date.isoformat()[:7] if precision == "month" else date.isoformat()
@@ -230,12 +238,6 @@ def make_views(site: Site) -> Views:
 
     def item(eid: str) -> Item:
         entry = site.entries[eid]
-        html_body = entry.html
-        stripped = html_body.rstrip()
-        if stripped.endswith("</p>"):
-            head, tail = stripped[:-4], "</p>\n"
-        else:
-            head, tail = html_body, ""
         url = urls.entry(eid)
         return Item(
             id=eid,
@@ -252,8 +254,6 @@ def make_views(site: Site) -> Views:
             # Joined here: Jinja's map and join filters were half of a row's cost.
             agency_keys=", ".join(entry.agencies),
             tags=tuple(tag_links[t] for t in entry.tags),
-            body_head=Markup(head),
-            body_tail=Markup(tail),
             notes=tuple(
                 Note(n, url) for n, url in zip(site.notes[eid], entry.sources, strict=True)
             ),

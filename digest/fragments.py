@@ -220,7 +220,9 @@ class LastRows:
         value = read_blob(folder_file(cache_dir, "rows", out_dir), _ROWS_FORMAT)
         return cls(value if isinstance(value, dict) else {}, reader(live))
 
-    def save(self, cache_dir: Path, out_dir: Path, now: Mapping[str, tuple[bytes, bytes, bytes]]):
+    def save(
+        self, cache_dir: Path, out_dir: Path, now: Mapping[str, tuple[bytes, bytes, bytes]]
+    ) -> None:
         """Keep `now` (path -> key, joined signatures, lengths as array('I') bytes) for
         the next build, if it changed."""
         if now != self.files:

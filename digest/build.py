@@ -208,7 +208,7 @@ def build(
             if pending is not None:
                 pending.close()
     # The items' stats and the checked items, kept for the next run (after a good build,
-    # in the feeds' process: _feeds).
+    # by the feeds' process once it has sent its outputs: `save` below).
     caches = (looked, cache)
     if site is None:
         if target is not None:  # a first build's folders, started early: never used

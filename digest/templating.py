@@ -9,6 +9,9 @@ from a stock Environment, for speed only; a page renders to exactly the same tex
   Everything else that escapes (filters, `~`, macros, `{% set %}` blocks) is Jinja's own.
 - A template's globals are flattened into a plain dict once, instead of being copied
   out of their ChainMap into every new context (ten thousand rows, bodies and pages).
+- A block, and a parent template, hand their output up as one joined string: Jinja
+  passes each piece up through every generator above it (an item page's hundred
+  pieces through three), a tenth of the time of rendering a page.
 """
 
 from __future__ import annotations
@@ -58,8 +61,21 @@ def escape_output(value: object) -> str:
     return escape(value)
 
 
+# The lines by which Jinja's code passes a block's output, or a parent template's, on
+# piece by piece ("yield from ..."); see _CodeGenerator.writeline.
+_DELEGATIONS = ("yield from context.blocks[", "yield from parent_template.root_render_func(")
+
+
 class _CodeGenerator(CodeGenerator):
-    """Jinja's code generator, with `escape_output` around each autoescaped output."""
+    """Jinja's code generator, with `escape_output` around each autoescaped output, and
+    blocks and parent templates joined where they are rendered."""
+
+    def writeline(self, x: str, node=None, extra: int = 0) -> None:
+        """Jinja's writeline; a delegation to a block or a parent template becomes one
+        yield of its output joined (the same text: the page is the join of all)."""
+        if x.startswith(_DELEGATIONS):
+            x = f"yield environment.concat({x.removeprefix('yield from ')})"
+        super().writeline(x, node, extra)
 
     def _output_child_pre(self, node, frame, finalize) -> None:
         if frame.eval_ctx.autoescape and not frame.eval_ctx.volatile:

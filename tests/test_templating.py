@@ -58,27 +58,62 @@ TEMPLATES = {
 }
 
 
-def test_templates_render_exactly_as_with_a_stock_environment(tmp_path: Path) -> None:
-    for name, text in TEMPLATES.items():
-        (tmp_path / name).write_text(text)
-    stock = Environment(
-        loader=DictLoader(TEMPLATES),
+# Three levels of templates: blocks overridden or not, super(), self.<block>(), a
+# scoped block in a loop, a block within a block, an include.
+INHERITED = {
+    "base.html": (
+        "<h1>{% block head %}Base {{ title }}{% endblock %}</h1>\n"
+        "{% block main %}{% endblock %}\n"
+        "{% for x in items %}{% block item scoped %}[{{ x }}]{% endblock %}{% endfor %}\n"
+        "{% block foot %}<small>{{ n }}</small>{% endblock %}{{ self.head() }}\n"
+    ),
+    "mid.html": '{% extends "base.html" %}{% block head %}Mid {{ super() }}{% endblock %}',
+    "child.html": (
+        '{% extends "mid.html" %}'
+        '{% block main %}{% include "part.html" %}<p>{{ title }}</p>'
+        "{% block inner %}<i>{{ safe }}</i>{% endblock %}{% endblock %}"
+        "{% block item %}<{{ x }}>{{ super() }}{% endblock %}"
+    ),
+    "part.html": "<nav>{{ obj }}</nav>",
+}
+VALUES = {
+    "title": "Q&A <on> \"PIPL\" 'art. 38'",
+    "n": 42,
+    "safe": Markup("<br>"),
+    "obj": _Html(),
+    "items": ["a<", "b&", 3],
+}
+
+
+def _stock(templates: dict[str, str]) -> Environment:
+    return Environment(
+        loader=DictLoader(templates),
         autoescape=True,
         undefined=StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    values = {
-        "title": "Q&A <on> \"PIPL\" 'art. 38'",
-        "n": 42,
-        "safe": Markup("<br>"),
-        "obj": _Html(),
-        "items": ["a<", "b&", 3],
-    }
-    ours = environment([tmp_path]).get_template("page.html").render(values)
-    assert ours == stock.get_template("page.html").render(values)
+
+
+def test_templates_render_exactly_as_with_a_stock_environment(tmp_path: Path) -> None:
+    for name, text in TEMPLATES.items():
+        (tmp_path / name).write_text(text)
+    ours = environment([tmp_path]).get_template("page.html").render(VALUES)
+    assert ours == _stock(TEMPLATES).get_template("page.html").render(VALUES)
     assert "Q&amp;A &lt;on&gt; &#34;PIPL&#34; &#39;art. 38&#39;" in ours
+
+
+def test_inherited_templates_render_exactly_as_with_a_stock_environment(
+    tmp_path: Path,
+) -> None:
+    """Blocks and parent templates, whose output ours joins where it is made."""
+    for name, text in INHERITED.items():
+        (tmp_path / name).write_text(text)
+    ours = environment([tmp_path]).get_template("child.html").render(VALUES)
+    assert ours == _stock(INHERITED).get_template("child.html").render(VALUES)
+    assert ours.startswith("<h1>Mid Base Q&amp;A &lt;on&gt;")
+    assert "<i><br></i>" in ours and "<3>[3]" in ours and "<small>42</small>" in ours
 
 
 def test_a_misspelt_name_is_still_an_error(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ their line instead of being silently accepted or raising.
 Most front matter is nothing but `key: value` lines, each value a quoted or plain
 scalar or a flow list of plain ones: `_one_line_fields` reads that shape directly, to
 the very Nodes the parser would give (the same tag resolution, the same scalar rules),
-in a fifth of the time; anything else, down to a comment or a tab, goes to the parser.
+in half the time; anything else, down to a comment or a tab, goes to the parser.
 """
 
 from __future__ import annotations

@@ -260,7 +260,8 @@ def _one_line_fields(text: str, first_line: int) -> Node | None:
     compose and _Builder make it; None for any other document (a comment, a tab, an
     empty value, a duplicate key, a value running over lines...), which the parser
     then reads. Plain scalars are taken only where YAML would read the same text: no
-    ': ' or ' #' in them, no indicator first, nothing but plain scalars in a list."""
+    ': ' or ' #' in them, no indicator first, nothing but plain scalars in a list
+    (_plain_scalar)."""
     pairs: list[tuple[str, Node]] = []
     keys: set[str] = set()
     line = first_line - 1
@@ -290,20 +291,16 @@ def _one_line_fields(text: str, first_line: int) -> Node | None:
             nodes = []
             for item in items:
                 item = item.strip(" ")
-                if not item or ":" in item or not _plain(item):
+                scalar = _plain_scalar(item, line) if item and ":" not in item else None
+                if scalar is None:
                     return None
-                tag = _resolve(item)
-                if tag not in _PLAIN_TAGS:
-                    return None
-                nodes.append(_scalar(tag, item, line))
+                nodes.append(scalar)
             node = Node(tuple(nodes), line, "list")
         else:
-            if not _plain(value):
+            plain = _plain_scalar(value, line)
+            if plain is None:
                 return None
-            tag = _resolve(value)
-            if tag not in _PLAIN_TAGS:
-                return None
-            node = _scalar(tag, value, line)
+            node = plain
         pairs.append((key, node))
     if not pairs:
         return None  # an empty document: the parser's None
@@ -314,10 +311,14 @@ def _one_line_fields(text: str, first_line: int) -> Node | None:
     return Node(tuple(pairs), pairs[0][1].line, "mapping")
 
 
-def _plain(text: str) -> bool:
-    """Whether YAML reads `text` (one line, no space at either end) as one plain scalar
-    of exactly this text."""
-    return text[0] not in _INDICATORS and ": " not in text and " #" not in text and text[-1] != ":"
+def _plain_scalar(text: str, line: int) -> Node | None:
+    """The Node of `text` (one line, no space at either end) as a plain scalar, when
+    YAML reads it as one plain scalar of exactly this text with a tag of _PLAIN_TAGS;
+    else None."""
+    if text[0] in _INDICATORS or ": " in text or " #" in text or text[-1] == ":":
+        return None
+    tag = _resolve(text)
+    return _scalar(tag, text, line) if tag in _PLAIN_TAGS else None
 
 
 def _resolve(value: str) -> str:

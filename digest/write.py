@@ -299,12 +299,14 @@ def put(target: Target, output: Output) -> Placed:
         if target.mirror is not None:
             _in_folder(target, path, target.mirror, os.link, dest, f"{target.mirror}/{path}")
         return Placed(path, written, False, live_ino)
-    # The spare's file may be a hard link to the live site's: never written to, replaced.
     # Its folders are looked at first: a stray hand may have left a link where one goes.
     _make_parent(target, path)
-    staged = _staged(target)
-    stat_now = _write_file(staged, data)
-    _replace(staged, dest)
+    stat_now = _overwrite(dest, data)
+    if stat_now is None:
+        # The spare's file may be a hard link to the live site's: never written to, replaced.
+        staged = _staged(target)
+        stat_now = _write_file(staged, data)
+        _replace(staged, dest)
     return Placed(path, stat_now, False, live_ino)
 
 
@@ -452,6 +454,49 @@ def remove_leftovers(out_dir: Path) -> None:
 
 
 _FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+
+
+def _overwrite(path: str, data: bytes) -> Stat | None:
+    """Write `data` over the file at `path` in the spare when it is the spare's own (a
+    regular file with no other link, so not the live site's); None, with nothing
+    written, when it is not (a link to the live file, a folder, a symbolic link, none).
+
+    A file that changes in every build (a feed, the search index) is then written into
+    the blocks, and the cached pages, its last version but one had. A new file and a
+    rename over the old one would make ext4 allocate and write out the new blocks at
+    the rename (its auto_da_alloc) and free the old ones: 20-35 ms for the 11 MB
+    search index of 10,000 items, on the path a one-item rebuild waits on. Nothing
+    trusts the spare's bytes (its files are matched to the live site's by inode), so a
+    build stopped halfway through leaves nothing that could be taken for finished."""
+    try:
+        # Looked at before it is opened: opening a FIFO or a device left there by hand
+        # could block or act.
+        st = os.lstat(path)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:
+            return None
+        fd = os.open(path, _OVERWRITE)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:  # replaced meanwhile
+            return None
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        if st.st_size > len(data):
+            os.ftruncate(fd, len(data))
+        return stat_of(os.fstat(fd))
+    finally:
+        os.close(fd)
+
+
+_OVERWRITE = (
+    os.O_WRONLY
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_NONBLOCK", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+)
 
 
 def _write_file(path: str, data: bytes) -> Stat:

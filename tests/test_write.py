@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from digest import write as write_module
-from digest.output import Output
+from digest.output import Output, stat_of
 from digest.write import begin, check_path, finish, make_folders, put, write
 
 
@@ -152,6 +152,42 @@ def test_a_live_file_shared_with_the_spare_is_never_written_to(tmp_path: Path) -
     write([Output("same.html", b"changed"), Output("x.html", b"2")], out)
     assert files(out) == {"same.html": b"changed", "x.html": b"2"}
     assert files(spare) == {"same.html": b"same", "x.html": b"2"}
+
+
+def test_the_spares_own_file_is_written_over_in_place(tmp_path: Path) -> None:
+    # x.html changes in every build: the spare's copy (the site before last's) has no
+    # other link, so the next version goes into that very file (same inode)
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("x.html", b"first, the longest of them")], out)
+    write([Output("x.html", b"second")], out)
+    inode = (spare / "x.html").stat().st_ino
+    assert (spare / "x.html").stat().st_nlink == 1
+    written = write([Output("x.html", b"third")], out)
+    assert (out / "x.html").stat().st_ino == inode
+    assert files(out) == {"x.html": b"third"}  # shorter than what it overwrote: cut
+    assert files(spare) == {"x.html": b"second"}
+    assert written.stats["x.html"] == stat_of(os.stat(out / "x.html"))
+
+
+@pytest.mark.parametrize("kind", ["hard link", "symbolic link", "fifo"])
+def test_a_spare_file_not_its_own_is_replaced_not_written_to(tmp_path: Path, kind: str) -> None:
+    out, spare = tmp_path / "site", tmp_path / ".site.spare"
+    write([Output("x.html", b"1")], out)
+    write([Output("x.html", b"2")], out)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"not the site's")
+    (spare / "x.html").unlink()
+    if kind == "hard link":
+        os.link(elsewhere, spare / "x.html")
+    elif kind == "symbolic link":
+        os.symlink(elsewhere, spare / "x.html")
+    else:
+        os.mkfifo(spare / "x.html")  # opened for writing, it would wait for a reader
+    write([Output("x.html", b"3")], out)
+    assert files(out) == {"x.html": b"3"}
+    assert (out / "x.html").is_file() and not (out / "x.html").is_symlink()
+    assert (out / "x.html").stat().st_ino != elsewhere.stat().st_ino
+    assert elsewhere.read_bytes() == b"not the site's"
 
 
 def test_without_renameat2_the_swap_falls_back_to_two_renames(

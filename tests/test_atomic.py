@@ -73,9 +73,7 @@ def _writing(out: Path, spare_before: int | None, process: subprocess.Popen[byte
     spare tree (the site before last, which later builds refresh and exchange in) has
     begun to change, or the build has written into a file (a file of the spare's own
     is written over in place, which changes no folder)."""
-    return (
-        _temp_exists(out) or _spare_mtime(out) != spare_before or _wrote_files(process.pid)
-    )
+    return _temp_exists(out) or _spare_mtime(out) != spare_before or _wrote_files(process.pid)
 
 
 def _wrote_files(pid: int) -> bool:

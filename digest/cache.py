@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import hashlib
 import marshal
 import os
 import sys
@@ -25,6 +24,7 @@ from functools import cache
 from pathlib import Path
 
 from . import __version__
+from .hashes import blake2b
 from .problems import Problem
 
 ENTRIES_DIR = "entries"
@@ -39,7 +39,7 @@ def code_fingerprint() -> str:
     """A hash of digest's version, its own source files (their bytes), the Python version
     and the versions of the libraries that shape the output: a changed module
     invalidates every cache even without a version bump."""
-    h = hashlib.blake2b(f"{__version__}\0{sys.version}\0".encode(), digest_size=16)
+    h = blake2b(f"{__version__}\0{sys.version}\0".encode(), digest_size=16)
     package = Path(__file__).parent
     for path in sorted(package.glob("*.py")):
         h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
@@ -87,13 +87,13 @@ def registry_fingerprint(agencies: Mapping[str, object] | None) -> str:
     """Items are checked against the registry's keys: a hash of them (or of 'none')."""
     if agencies is None:
         return "none"
-    return hashlib.blake2b("\0".join(sorted(agencies)).encode(), digest_size=16).hexdigest()
+    return blake2b("\0".join(sorted(agencies)).encode(), digest_size=16).hexdigest()
 
 
 def folder_file(cache_dir: Path, kind: str, folder: Path) -> Path:
     """The cache file of this kind kept for one folder (the entries read, the output
     written), named by a hash of the folder's absolute path: `KIND-HASH.bin`."""
-    name = hashlib.blake2b(os.fsencode(os.path.abspath(folder)), digest_size=8).hexdigest()
+    name = blake2b(os.fsencode(os.path.abspath(folder)), digest_size=8).hexdigest()
     return Path(cache_dir) / f"{kind}-{name}.bin"
 
 

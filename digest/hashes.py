@@ -5,8 +5,14 @@ do uses it before it knows whether it needs the model)."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable
+
+try:
+    # The C module hashlib itself takes blake2b from (the very type): importing hashlib
+    # loads OpenSSL besides, 6-9 ms of every run, for hashes digest never uses.
+    from _blake2 import blake2b
+except ImportError:  # a Python without it
+    from hashlib import blake2b
 
 SIZE = 16
 
@@ -16,9 +22,9 @@ def digest(*parts: bytes | str) -> bytes:
     return hasher(*parts).digest()
 
 
-def hasher(*parts: bytes | str) -> hashlib.blake2b:
+def hasher(*parts: bytes | str) -> blake2b:
     """A hash fed `parts` as `digest` feeds them, to be copied and fed more."""
-    h = hashlib.blake2b(digest_size=SIZE)
+    h = blake2b(digest_size=SIZE)
     for part in parts:
         data = part.encode() if isinstance(part, str) else part
         h.update(len(data).to_bytes(8, "little"))
@@ -28,4 +34,4 @@ def hasher(*parts: bytes | str) -> hashlib.blake2b:
 
 def join(parts: Iterable[bytes]) -> bytes:
     """A list of hashes as one (order matters)."""
-    return hashlib.blake2b(b"".join(parts), digest_size=SIZE).digest()
+    return blake2b(b"".join(parts), digest_size=SIZE).digest()

@@ -16,10 +16,9 @@ render.py and feeds.py, next to the code that makes the page."""
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Mapping
 
-from .hashes import SIZE, digest, hasher, join
+from .hashes import SIZE, blake2b, digest, hasher, join
 from .model import Site
 
 __all__ = ["digest", "hasher", "item_signatures", "join", "pages_fingerprint"]
@@ -32,7 +31,6 @@ def item_signatures(site: Site, content: Mapping[str, bytes]) -> dict[str, bytes
     item without one (no cache in use) is hashed from its checked Entry instead."""
     signatures = {}
     notes = site.notes
-    blake2b = hashlib.blake2b
     for eid, entry in site.entries.items():
         key = content.get(entry.path)
         if key is None:

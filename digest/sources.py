@@ -22,7 +22,6 @@ for its hash."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import time
 from collections.abc import Iterable, Mapping
@@ -30,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .cache import folder_file, read_blob, write_blob
+from .hashes import blake2b
 from .load import read_file
 from .problems import Problem
 
@@ -60,7 +60,7 @@ class Source:
 
 def content_key(data: bytes, edition: str) -> bytes:
     """The content hash of an item file's bytes in its edition."""
-    return hashlib.blake2b(data, digest_size=16, person=edition.encode()).digest()
+    return blake2b(data, digest_size=16, person=edition.encode()).digest()
 
 
 @dataclass(frozen=True, slots=True)

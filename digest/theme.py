@@ -8,12 +8,12 @@ A site folder (the parent of its entries folder) may have its own `templates/` o
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from . import urls
+from .hashes import blake2b
 from .output import Output
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -65,7 +65,7 @@ def read_static(folders: tuple[Path, ...]) -> tuple[Output, ...]:
 def templates_fingerprint(folders: tuple[Path, ...]) -> bytes:
     """A hash of every file in the template folders (which folder, name and bytes): a
     changed, added or removed template changes it."""
-    h = hashlib.blake2b(digest_size=16)
+    h = blake2b(digest_size=16)
     for index, folder in enumerate(folders):
         for root, dirs, files in os.walk(folder):
             dirs.sort()

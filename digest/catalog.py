@@ -92,9 +92,10 @@ def _row_maker(site: Site) -> Callable[[str], bytes]:
     return row
 
 
-def catalog_data(site: Site, fragments: Fragments | None = None) -> bytes:
+def catalog_data(site: Site, fragments: Fragments | None = None) -> bytes | None:
     """The bytes of catalog.json: one top-level field a line, one edition or item a line
-    (each item's line kept between builds in `fragments`, when given).
+    (each item's line kept between builds in `fragments`, when given; None when those
+    bytes are the live site's file as it is, see Fragments.joined).
 
     About half the size of indent=2 at 10,000 items (an item is ~1 KB on one line), still
     readable, and a changed item is a one-line diff. Items are encoded by hand around
@@ -143,5 +144,6 @@ def _list(name: str, rows: list[str], *, last: bool) -> list[str]:
 
 
 def render_catalog(site: Site, fragments: Fragments | None = None) -> tuple[Output, ...]:
-    """`catalog.json` as an Output (bytes in memory, no I/O but `fragments`')."""
+    """`catalog.json` as an Output (bytes in memory, no I/O but `fragments`'; no bytes
+    when the live site's file is right as it is)."""
     return (Output(urls.CATALOG, catalog_data(site, fragments)),)

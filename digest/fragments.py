@@ -21,7 +21,9 @@ Better still, the data files the last build left in the live site hold every ite
 line: `LastRows` gives a rebuild the live file, where each row starts, and which item
 each row is of, so that after one edit the new file is the old one's runs of unchanged
 rows (a few slices of it) around the new lines: neither 10,000 lines nor the 256 files
-are read, only the file the new lines go to."""
+are read, only the file the new lines go to. Where the new lines are the very lines
+they replace (a body edited: the catalog shows none), not even that file is read
+whole: its head and those lines are compared where they stand, and it is kept."""
 
 from __future__ import annotations
 
@@ -33,7 +35,7 @@ from pathlib import Path
 
 from .cache import folder_file, read_blob, write_blob
 from .hashes import SIZE, digest, join
-from .output import reader
+from .output import FilePieces, file_pieces
 
 FRAGMENTS_DIR = "fragments"
 
@@ -99,11 +101,16 @@ class Fragments:
         start: bytes,
         ids: Sequence[str],
         make: Callable[[str], bytes],
-    ) -> bytes:
+    ) -> bytes | None:
         """The data file of the rows `name` of the items of `ids` (`frame.join(start,
         rows)`), each row as `each` gives it, but that the rows of a run of items whose
         rows stand in the same order in the live file (`take`) are copied from there
-        in one piece. The rows' lengths are kept in `lengths`, for LastRows."""
+        in one piece. The rows' lengths are kept in `lengths`, for LastRows.
+
+        None when that file would be the live file as it is (see _as_before): it is
+        then neither read whole nor made again. After an edit that leaves an item's row
+        as it was (its body, for the catalog), that spares reading, joining and
+        comparing ten megabytes at 10,000 items."""
         kept = self.live.get(name)
         if kept is None or not ids:
             rows = self.each(name, ids, make)
@@ -112,8 +119,17 @@ class Fragments:
         signatures = list(map(self.signatures.__getitem__, ids))
         self.used.setdefault(name, set()).update(signatures)
         at = list(map(kept.index.get, signatures))  # each item's row in the live file
-        fresh = iter(self.each(name, [i for i, a in zip(ids, at, strict=True) if a is None], make))
-        view, starts, lengths = memoryview(kept.data), kept.starts, kept.lengths
+        new = self.each(name, [i for i, a in zip(ids, at, strict=True) if a is None], make)
+        try:
+            if _as_before(kept, start, at, new):
+                self.lengths[name] = list(kept.lengths)
+                return None
+            data = kept.data if isinstance(kept.data, bytes) else kept.data.whole()
+        except OSError:  # the live file is no longer the one looked at: no rows from it
+            del self.live[name]
+            return self.joined(name, frame, start, ids, make)
+        fresh = iter(new)
+        view, starts, lengths = memoryview(data), kept.starts, kept.lengths
         pieces = [start]
         made: list[int] = []
         first = -1  # the first live row of the run being gathered
@@ -152,6 +168,36 @@ class Fragments:
             write_blob(self.folder / f"{shard:02x}.bin", self.fingerprint, value)
 
 
+def _as_before(
+    kept: KeptRows, start: bytes, at: Sequence[int | None], new: Sequence[bytes]
+) -> bool:
+    """Whether the file of `start` and these rows is the live file `kept` as it is: as
+    many rows, each item's row where the live file has it (`at`: the row of each item
+    there, None for an item it does not hold), each new row (`new`, in order) with the
+    very bytes of the row it takes the place of, and the same head. Only the head and
+    the rows taken the place of are read.
+
+    The rest is the same by what LastRows.rows checked: the live file is as the last
+    build wrote it, under a key made of the very items of its rows, with this frame
+    (its end and the line break before the first row are looked at too)."""
+    starts, lengths = kept.starts, kept.lengths
+    if len(at) != len(starts):
+        return False
+    replaced = []
+    for n, a in enumerate(at):
+        if a is None:
+            replaced.append(n)
+        elif a != n:
+            return False
+    data = kept.data
+    if len(start) != starts[0] or data[0 : starts[0]] != start:
+        return False
+    for n, row in zip(replaced, new, strict=True):
+        if len(row) != lengths[n] or data[starts[n] : starts[n] + lengths[n]] != row:
+            return False
+    return True
+
+
 def data_key(fingerprint: bytes, path: str, order: bytes) -> bytes:
     """The key of a data file at `path` whose rows are those of the items whose
     signatures are `order` (joined, in the rows' order), under the pages fingerprint:
@@ -172,10 +218,15 @@ class Frame:
         """The file: `start`, the rows, `end`."""
         return framed(start, self.separator, rows, self.end)
 
-    def starts(self, data: bytes, lengths: Sequence[int]) -> list[int] | None:
+    def starts(self, data: bytes | FilePieces, lengths: Sequence[int]) -> list[int] | None:
         """Where each row starts in a file `join` made of rows of these lengths (None
-        where `data` cannot be one: another end, no line break before the first row)."""
-        if not lengths or not data.endswith(self.end):
+        where `data` cannot be one: another end, no line break before the first row).
+        Of a file read a piece at a time, only those two pieces are read."""
+        if (
+            not lengths
+            or len(data) < len(self.end)
+            or data[len(data) - len(self.end) :] != self.end
+        ):
             return None
         step = len(self.separator)
         size = sum(lengths) + step * (len(lengths) - 1)
@@ -188,10 +239,11 @@ class Frame:
 
 @dataclass(frozen=True, slots=True)
 class KeptRows:
-    """A data file of the live site, where each of its rows starts and how long it is,
-    and the row of each item by its signature."""
+    """A data file of the live site (its bytes, or the file to read them from a piece
+    at a time), where each of its rows starts and how long it is, and the row of each
+    item by its signature."""
 
-    data: bytes
+    data: bytes | FilePieces
     index: Mapping[bytes, int]
     starts: Sequence[int]
     lengths: Sequence[int]
@@ -211,14 +263,14 @@ class LastRows:
     swapped its files in kept cannot match the recorded key of the file still there."""
 
     files: Mapping[str, tuple[bytes, bytes, bytes]]
-    read: Callable[[str], bytes | None]
+    read: Callable[[str], bytes | FilePieces | None]
 
     @classmethod
     def load(cls, cache_dir: Path, out_dir: Path, live: str | None) -> LastRows:
         """What the cache folder keeps of the data files written into `out_dir`, whose
         live site is the folder `live` (None: there is none, so nothing to read)."""
         value = read_blob(folder_file(cache_dir, "rows", out_dir), _ROWS_FORMAT)
-        return cls(value if isinstance(value, dict) else {}, reader(live))
+        return cls(value if isinstance(value, dict) else {}, file_pieces(live))
 
     def save(
         self, cache_dir: Path, out_dir: Path, now: Mapping[str, tuple[bytes, bytes, bytes]]
@@ -246,7 +298,10 @@ class LastRows:
             return None
         sizes.frombytes(lengths)
         data = self.read(path)
-        starts = frame.starts(data, sizes) if data is not None else None
+        try:
+            starts = frame.starts(data, sizes) if data is not None else None
+        except OSError:  # no longer the file first looked at
+            return None
         if starts is None:
             return None
         signatures = [order[i : i + SIZE] for i in range(0, len(order), SIZE)]

@@ -50,6 +50,69 @@ def reader(folder: str | None) -> Callable[[str], bytes | None]:
     return partial(_read_file, folder) if folder else _nothing
 
 
+def file_pieces(folder: str | None) -> Callable[[str], FilePieces | None]:
+    """A function giving the file at an output path of `folder` (a live site) to be read
+    a piece at a time, or None when there is no such file or no folder."""
+    return partial(FilePieces.at, folder) if folder else _nothing
+
+
+class FilePieces:
+    """A file read a piece at a time, as it was when first looked at: `len()` is its
+    size, `[a:b]` those bytes (b"" past the end), `whole()` all of them. A piece of a
+    file that is no longer the one first looked at (another inode, size or mtime, as
+    write.py tells its files again) raises OSError."""
+
+    __slots__ = ("_known", "path", "size")
+
+    def __init__(self, path: str, st: os.stat_result) -> None:
+        self.path = path
+        self.size = st.st_size
+        self._known = stat_of(st)
+
+    @classmethod
+    def at(cls, folder: str, path: str) -> FilePieces | None:
+        """The file at `path` in `folder`; None when there is no regular file there."""
+        where = f"{folder}/{path}"
+        try:
+            st = os.stat(where)
+        except OSError:
+            return None
+        import stat  # only where pieces are read: after an edit, in the data files' process
+
+        return cls(where, st) if stat.S_ISREG(st.st_mode) else None
+
+    def __len__(self) -> int:
+        return self.size
+
+    def __getitem__(self, where: slice) -> bytes:
+        start, stop, step = where.indices(self.size)
+        if step != 1:
+            raise ValueError("pieces are read forward, step 1")
+        return self._read(start, max(0, stop - start))
+
+    def whole(self) -> bytes:
+        """Every byte of the file."""
+        return self._read(0, self.size)
+
+    def _read(self, at: int, size: int) -> bytes:
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            st = os.fstat(fd)
+            if stat_of(st) != self._known:
+                raise OSError(f"{self.path} changed while it was read")
+            parts = []
+            while size:
+                part = os.pread(fd, size, at)
+                if not part:
+                    raise OSError(f"{self.path} ended early")
+                parts.append(part)
+                at += len(part)
+                size -= len(part)
+            return parts[0] if len(parts) == 1 else b"".join(parts)
+        finally:
+            os.close(fd)
+
+
 def _read_file(folder: str, path: str) -> bytes | None:
     try:
         with open(f"{folder}/{path}", "rb") as f:

@@ -97,9 +97,10 @@ def _item(site: Site, base: str, eid: str) -> str:
     return "[" + ",".join(values) + "]"
 
 
-def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
+def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes | None:
     """The bytes of search/index.json: one top-level field a line, one item a line
-    (each item's line kept between builds in `fragments`, when given)."""
+    (each item's line kept between builds in `fragments`, when given; None when those
+    bytes are the live site's file as it is, see Fragments.joined)."""
     base = site.config.base_path
     listed_agencies = [t for t in site.agency_terms if t.entries]  # registry order
     head = {
@@ -139,5 +140,6 @@ def search_index_data(site: Site, fragments: Fragments | None = None) -> bytes:
 
 
 def render_search_index(site: Site, fragments: Fragments | None = None) -> tuple[Output, ...]:
-    """`search/index.json` as an Output (bytes in memory, no I/O but `fragments`')."""
+    """`search/index.json` as an Output (bytes in memory, no I/O but `fragments`'; no
+    bytes when the live site's file is right as it is)."""
     return (Output(urls.SEARCH_INDEX, search_index_data(site, fragments)),)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from digest import catalog, searchindex
 from digest.fragments import Fragments, Frame, LastRows, data_key, framed, lengths_bytes
+from digest.output import FilePieces, file_pieces
 
 
 @pytest.mark.parametrize("count", [0, 1, 2, 3, 10])
@@ -83,9 +85,100 @@ def test_joined_rows_are_the_rows_joined_whichever_the_live_file_holds(
         return row(eid)
 
     joined = fragments.joined("rows", frame, start_of(frame), list(now), make)
-    assert joined == frame.join(start_of(frame), [row(eid) for eid in now])
+    expected = frame.join(start_of(frame), [row(eid) for eid in now])
+    # None: the live file is the very file these rows make, and was not read whole
+    assert joined == (None if expected == data else expected)
     assert made == [eid for eid in now if eid not in before]
     assert fragments.lengths["rows"] == [len(row(eid)) for eid in now]
+
+
+@FRAMES
+@pytest.mark.parametrize(
+    ("edit", "same"),
+    [
+        (lambda rows, start: (rows, start), True),  # an item's file edited, its row not
+        (lambda rows, start: ({**rows, "b": row("B")}, start), False),  # its row too
+        (lambda rows, start: (rows, start.replace(b"more", b"most")), False),  # the head
+        (lambda rows, start: ({**rows, "b": row("b") + b" "}, start), False),  # longer
+    ],
+    ids=["row as it was", "row changed", "head changed", "row longer"],
+)
+def test_a_live_file_that_the_rows_make_again_is_not_read_whole(
+    frame: Frame, edit, same: bool, tmp_path: Path
+) -> None:
+    before = {eid: row(eid) for eid in "abcdefgh"}
+    start = start_of(frame)
+    signatures = {eid: eid.encode() * 16 for eid in before}
+    data = frame.join(start, list(before.values()))
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "data.json").write_bytes(data)
+    order = b"".join(signatures.values())
+    key = data_key(b"fingerprint", "data.json", order)
+    lengths = lengths_bytes([len(r) for r in before.values()])
+    read: list[tuple[int, int]] = []
+    open_pieces = file_pieces(str(tmp_path / "live"))
+
+    def opened(path: str) -> FilePieces | None:
+        file = open_pieces(path)
+        assert file is not None
+        return Watched(file, read)
+
+    live = LastRows({"data.json": (key, order, lengths)}, opened)
+    kept = live.rows("data.json", frame, key, b"fingerprint")
+    assert kept is not None
+    # item b's file was edited: a new signature (it is not in the live file's index)
+    now, start_now = edit(before, start)
+    signatures["b"] = b"B" * 16
+    fragments = Fragments(tmp_path / "cache", b"fingerprint", signatures)
+    fragments.take("rows", kept)
+    joined = fragments.joined("rows", frame, start_now, list(now), now.__getitem__)
+    whole = (0, len(data))
+    if same:
+        assert joined is None
+        assert whole not in read and sum(size for _at, size in read) < len(data) / 2
+    else:
+        assert joined == frame.join(start_now, list(now.values()))
+    assert fragments.lengths["rows"] == [len(r) for r in now.values()]
+
+
+class Watched(FilePieces):
+    """A live file read a piece at a time, each piece read noted in `read`."""
+
+    __slots__ = ("read",)
+
+    def __init__(self, file: FilePieces, read: list[tuple[int, int]]) -> None:
+        self.path, self.size, self._known = file.path, file.size, file._known
+        self.read = read
+
+    def _read(self, at: int, size: int) -> bytes:
+        self.read.append((at, size))
+        return super()._read(at, size)
+
+
+def test_a_live_file_changed_after_it_was_looked_at_gives_no_rows(tmp_path: Path) -> None:
+    frame = catalog.FRAME
+    before = {eid: row(eid) for eid in "abc"}
+    data = frame.join(start_of(frame), list(before.values()))
+    (tmp_path / "live").mkdir()
+    (tmp_path / "live" / "data.json").write_bytes(data)
+    signatures = {eid: eid.encode() * 16 for eid in before}
+    order = b"".join(signatures.values())
+    key = data_key(b"fingerprint", "data.json", order)
+    lengths = lengths_bytes([len(r) for r in before.values()])
+    live = LastRows({"data.json": (key, order, lengths)}, file_pieces(str(tmp_path / "live")))
+    kept = live.rows("data.json", frame, key, b"fingerprint")
+    assert kept is not None
+    # written over by hand (the same size, a later mtime) once its rows were found
+    path = tmp_path / "live" / "data.json"
+    mtime = path.stat().st_mtime_ns
+    path.write_bytes(data.replace(b"a", b"z"))
+    os.utime(path, ns=(mtime + 10**9, mtime + 10**9))
+    signatures["c"] = b"C" * 16
+    fragments = Fragments(tmp_path / "cache", b"fingerprint", signatures)
+    fragments.take("rows", kept)
+    rows = {**before, "c": row("C")}
+    joined = fragments.joined("rows", frame, start_of(frame), list(rows), rows.__getitem__)
+    assert joined == frame.join(start_of(frame), list(rows.values()))
 
 
 def test_a_frame_finds_no_rows_where_there_are_fewer() -> None:

@@ -429,6 +429,36 @@ def test_data_file_lines_of_unchanged_items_are_taken_from_the_live_files(
     assert tree(site / "out") == tree(site / "cold")
 
 
+def test_a_data_file_its_rows_make_again_is_kept_unread(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A body edited: the catalog shows no body, so its file comes out the same and is
+    # kept (neither read whole nor written); the search index shows the text, so its
+    # file is made again.
+    from digest import output
+
+    run(site, "out")
+    before = {p: (st.st_ino, st.st_mtime_ns) for p, st in stats(site / "out").items()}
+    read_whole: list[str] = []
+    whole = output.FilePieces.whole
+    monkeypatch.setattr(
+        output.FilePieces, "whole", lambda self: read_whole.append(self.path) or whole(self)
+    )
+    item = an_item(site)
+    item.write_text(item.read_text() + "\nOne more sentence.\n")
+    run(site, "out")
+    after = {p: (st.st_ino, st.st_mtime_ns) for p, st in stats(site / "out").items()}
+    assert after["catalog.json"] == before["catalog.json"]
+    assert after["search/index.json"] != before["search/index.json"]
+    assert [Path(p).name for p in read_whole] == ["index.json"]
+    run(site, "cold", cache=None)
+    assert tree(site / "out") == tree(site / "cold")
+
+
+def stats(folder: Path) -> dict[str, os.stat_result]:
+    return {p.relative_to(folder).as_posix(): p.stat() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.mark.parametrize("otherwise", ["catalog edited", "rows saved in another order"])
 def test_data_file_lines_are_not_taken_from_a_file_written_otherwise(
     site: Path, monkeypatch: pytest.MonkeyPatch, otherwise: str

@@ -219,6 +219,7 @@ def build(
     progress("rendering")
     # Imported here: a rebuild with nothing to do never loads Jinja, feedgen and lxml.
     from . import keys, urls
+    from .cache import paused_gc
     from .write import abandon, begin, finish, make_folders, put
 
     pages_key = keys.pages_fingerprint(shared)
@@ -287,15 +288,20 @@ def build(
         )
         templates = TemplateCache(options.cache_dir, pages_key) if options.cache_dir else None
         env = environment(theme.templates, templates)
-        job = start_pages(site, env, pages_key, signatures, previous, put=place)
-        pages = job.wait()
-        progress("writing")
-        # The pages' files are checked and the unchanged ones linked while the other
-        # process may still be making the feeds and data files: finish asks for those
-        # last (`rest`).
-        known = record.stats() if record else None
-        rest = partial(_results, feeds, data)
-        written = finish(target, pages.outputs + static, pages.placed, known, rest)
+        # The collector paused from here to the swap (see cache.paused_gc): the views,
+        # the page list, keys and outputs of ten thousand items and pages, long-lived
+        # and in no cycle, made it run a dozen times (some 25 ms after one edit) for
+        # nothing to collect. Worker processes collect as usual (render._adopt).
+        with paused_gc():
+            job = start_pages(site, env, pages_key, signatures, previous, put=place)
+            pages = job.wait()
+            progress("writing")
+            # The pages' files are checked and the unchanged ones linked while the
+            # other process may still be making the feeds and data files: finish asks
+            # for those last (`rest`).
+            known = record.stats() if record else None
+            rest = partial(_results, feeds, data)
+            written = finish(target, pages.outputs + static, pages.placed, known, rest)
         outputs = pages.outputs + rest()[0] + static  # their results, as finish had them
     except BaseException:
         if job is not None:
@@ -444,6 +450,7 @@ def _data_files(site, pages_key, signatures, kept, cache_dir, out_dir, live) -> 
         if last is not None:
             fragments.take(name, last.rows(path, frame, kept.get(path), pages_key))
         (made,) = render(site, fragments)
+        # (No bytes: the live file is this one after all, kept under the new key.)
         data += (Output(path, made.data, key),)
         if name in fragments.lengths:
             rows[path] = (key, order, lengths_bytes(fragments.lengths[name]))

@@ -9,6 +9,7 @@ pages can be rendered in any order, or spread over processes.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -1024,6 +1025,9 @@ _WORKER: list = []
 
 
 def _adopt(renderer: Renderer, put: Callable[[Output], Placed] | None) -> None:
+    # Forked while the parent's collector is paused (build.build): a worker renders
+    # thousands of pages, and collects as usual.
+    gc.enable()
     _WORKER[:] = [renderer, put]
 
 

@@ -303,9 +303,14 @@ def put(target: Target, output: Output) -> Placed:
     _make_parent(target, path)
     stat_now = _overwrite(dest, data)
     if stat_now is None:
-        # The spare's file may be a hard link to the live site's: never written to, replaced.
+        # The spare's file may be a hard link to the live site's: never written to. It
+        # is unlinked, and the new file renamed into its place: a rename over a file
+        # would make ext4 write the new one out at once (see _overwrite), and nothing
+        # reads the spare meanwhile.
         staged = _staged(target)
         stat_now = _write_file(staged, data)
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError):
+            os.unlink(dest)  # a folder there: _replace removes it
         _replace(staged, dest)
     return Placed(path, stat_now, False, live_ino)
 
@@ -462,12 +467,12 @@ def _overwrite(path: str, data: bytes) -> Stat | None:
     written, when it is not (a link to the live file, a folder, a symbolic link, none).
 
     A file that changes in every build (a feed, the search index) is then written into
-    the blocks, and the cached pages, its last version but one had. A new file and a
-    rename over the old one would make ext4 allocate and write out the new blocks at
-    the rename (its auto_da_alloc) and free the old ones: 20-35 ms for the 11 MB
-    search index of 10,000 items, on the path a one-item rebuild waits on. Nothing
-    trusts the spare's bytes (its files are matched to the live site's by inode), so a
-    build stopped halfway through leaves nothing that could be taken for finished."""
+    the blocks, and the cached pages, its last version but one had, where a new file
+    renamed over it had ext4 allocate and write out new blocks at the rename (its
+    auto_da_alloc) and free the old ones: 20-35 ms for the 11 MB search index of
+    10,000 items, on the path a one-item rebuild waits on. Nothing trusts the spare's
+    bytes (its files are matched to the live site's by inode), so a build stopped
+    halfway through leaves nothing that could be taken for finished."""
     try:
         # Looked at before it is opened: opening a FIFO or a device left there by hand
         # could block or act.

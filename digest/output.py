@@ -95,7 +95,9 @@ class FilePieces:
         return self._read(0, self.size)
 
     def _read(self, at: int, size: int) -> bytes:
-        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        # Non-blocking: were it replaced by a named pipe since, opening it must not wait.
+        flags = os.O_RDONLY | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_NONBLOCK", 0)
+        fd = os.open(self.path, flags)
         try:
             st = os.fstat(fd)
             if stat_of(st) != self._known:

@@ -37,6 +37,10 @@ def mtimes(folder: Path) -> dict[str, int]:
     }
 
 
+def stats(folder: Path) -> dict[str, os.stat_result]:
+    return {p.relative_to(folder).as_posix(): p.stat() for p in folder.rglob("*") if p.is_file()}
+
+
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
     """A copy of the shipped entries in a site folder of its own (no own templates)."""
@@ -453,10 +457,6 @@ def test_a_data_file_its_rows_make_again_is_kept_unread(
     assert [Path(p).name for p in read_whole] == ["index.json"]
     run(site, "cold", cache=None)
     assert tree(site / "out") == tree(site / "cold")
-
-
-def stats(folder: Path) -> dict[str, os.stat_result]:
-    return {p.relative_to(folder).as_posix(): p.stat() for p in folder.rglob("*") if p.is_file()}
 
 
 @pytest.mark.parametrize("otherwise", ["catalog edited", "rows saved in another order"])

@@ -273,8 +273,8 @@ def _one_line_fields(text: str, first_line: int) -> Node | None:
         if field is None or not raw_line.isprintable():
             return None
         key, value = field.groups()
-        # (A key resolves to text unless it could be a boolean or a null: 'no', 'null'.)
-        if key in keys or ((key[0] in _IMPLICIT or _WILDCARD) and _resolve(key) not in _PLAIN_TAGS):
+        # A key is taken as _Builder.pairs takes it: with a tag of _PLAIN_TAGS.
+        if key in keys or _resolve(key) not in _PLAIN_TAGS:
             return None
         keys.add(key)
         first = value[0]

@@ -486,9 +486,7 @@ def _overwrite(path: str, data: bytes) -> Stat | None:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode) or st.st_nlink != 1:  # replaced meanwhile
             return None
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         if st.st_size > len(data):
             os.ftruncate(fd, len(data))
         return stat_of(os.fstat(fd))
@@ -508,12 +506,17 @@ def _write_file(path: str, data: bytes) -> Stat:
     """Create `path` with `data`: one open, write and fstat (no buffered file object)."""
     fd = os.open(path, _FLAGS, 0o666)
     try:
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view) :]
+        _write_all(fd, data)
         return stat_of(os.fstat(fd))
     finally:
         os.close(fd)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write all of `data` to `fd` (os.write may write less than it is given)."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view) :]
 
 
 def _folders(paths: Iterable[str]) -> list[str]:
